@@ -1,0 +1,1 @@
+"""Tollgate's custom TFX components. They never import pipeline/ or kubeflow/."""

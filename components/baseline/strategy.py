@@ -1,0 +1,41 @@
+"""Resolves the baseline model: the latest blessed model other than the candidate.
+
+TFX's LatestBlessedModelStrategy can return the candidate itself. On an
+unchanged re-run the cached Trainer hands over the model that the last run
+already blessed, so the Evaluator would compare it with itself, bless it
+again, and Pusher would release the same model a second time. Leaving the
+candidate out keeps the Evaluator's inputs unchanged, so it and everything
+after it come from the cache.
+"""
+
+from tfx import v1 as tfx
+
+MODEL = "model"
+BLESSING = "model_blessing"
+CANDIDATE = "candidate"
+
+
+def latest_blessed(models, blessings, exclude_ids=frozenset()):
+    """The newest (model, blessing) pair with blessed=1, or (None, None)."""
+    blessed = {
+        b.get_int_custom_property("current_model_id"): b
+        for b in blessings
+        if b.get_int_custom_property("blessed") == 1
+    }
+    for model in sorted(models, key=lambda m: m.id, reverse=True):
+        if model.id in blessed and model.id not in exclude_ids:
+            return model, blessed[model.id]
+    return None, None
+
+
+class BaselineModelStrategy(tfx.dsl.experimental.ResolverStrategy):
+    def resolve_artifacts(self, store, input_dict):
+        exclude = frozenset(m.id for m in input_dict.get(CANDIDATE, []))
+        model, blessing = latest_blessed(
+            input_dict.get(MODEL, []), input_dict.get(BLESSING, []), exclude
+        )
+        return {
+            MODEL: [model] if model else [],
+            BLESSING: [blessing] if blessing else [],
+            CANDIDATE: list(input_dict.get(CANDIDATE, [])),
+        }

@@ -1,0 +1,1 @@
+"""Tollgate: a gated TFX pipeline with its lineage in ML Metadata."""

@@ -1,0 +1,221 @@
+"""Tollgate's one typed, frozen configuration.
+
+Everything a run needs is here: the local runner, the tests and (later) the
+Kubeflow runner all take a `TollgateConfig` and nothing else. Values come from
+the dataclass defaults, then a TOML file, then CLI flags, in that order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+from pipeline.errors import TollgateError
+
+HOME_ENV = "TOLLGATE_HOME"
+CONFIG_ENV = "TOLLGATE_CONFIG"
+MYSQL_PASSWORD_ENV = "TOLLGATE_MYSQL_PASSWORD"
+DEFAULT_HOME = "~/.tollgate"
+
+
+def default_data_root() -> str:
+    """The Chicago taxi sample that ships inside the tfx wheel."""
+    # find_spec does not import tfx, which keeps config loading fast.
+    spec = importlib.util.find_spec("tfx")
+    if spec is None or not spec.submodule_search_locations:
+        raise TollgateError("tfx is not installed; run `make setup` first")
+    tfx_dir = Path(list(spec.submodule_search_locations)[0])
+    return str(tfx_dir / "examples" / "chicago_taxi_pipeline" / "data" / "simple")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainerConfig:
+    train_steps: int = 1000
+    eval_steps: int = 50
+    batch_size: int = 128
+    hidden_units: tuple[int, ...] = (64, 32)
+    learning_rate: float = 0.003
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluatorConfig:
+    # Value threshold: a model below this AUC is never blessed.
+    min_auc: float = 0.7
+    # Change threshold: how far AUC may fall below the latest blessed model.
+    max_auc_drop: float = 0.01
+    slice_features: tuple[str, ...] = ("trip_start_hour", "payment_type")
+
+
+@dataclasses.dataclass(frozen=True)
+class MetadataConfig:
+    backend: str = "sqlite"  # "sqlite" or "mysql"
+    sqlite_path: str = ""  # empty: <home>/metadata.sqlite
+    mysql_host: str = "127.0.0.1"
+    mysql_port: int = 3306
+    mysql_database: str = "tollgate"
+    mysql_user: str = "tollgate"
+
+
+@dataclasses.dataclass(frozen=True)
+class BeamConfig:
+    # In-memory DirectRunner with one worker: on small data, process pools
+    # cost more to start than they save.
+    direct_running_mode: str = "in_memory"
+    direct_num_workers: int = 1
+    extra_args: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class TollgateConfig:
+    pipeline_name: str = "tollgate"
+    data_root: str = ""  # empty: the taxi sample in the tfx wheel
+    home: str = ""  # empty: $TOLLGATE_HOME, else ~/.tollgate
+    enable_cache: bool = True
+    trainer: TrainerConfig = TrainerConfig()
+    evaluator: EvaluatorConfig = EvaluatorConfig()
+    metadata: MetadataConfig = MetadataConfig()
+    beam: BeamConfig = BeamConfig()
+
+    @property
+    def home_dir(self) -> Path:
+        raw = self.home or os.environ.get(HOME_ENV) or DEFAULT_HOME
+        return Path(raw).expanduser().resolve()
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.data_root or default_data_root()).expanduser().resolve()
+
+    @property
+    def pipeline_root(self) -> Path:
+        return self.home_dir / "pipelines" / self.pipeline_name
+
+    @property
+    def serving_dir(self) -> Path:
+        return self.home_dir / "serving" / self.pipeline_name
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home_dir / "logs"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.metadata.sqlite_path or self.home_dir / "metadata.sqlite")
+
+    @property
+    def beam_args(self) -> list[str]:
+        args = [
+            f"--direct_running_mode={self.beam.direct_running_mode}",
+            f"--direct_num_workers={self.beam.direct_num_workers}",
+            *self.beam.extra_args,
+        ]
+        if self.beam.direct_running_mode == "in_memory":
+            # Without a dependency flag, TFX builds a tfx sdist for every Beam
+            # step (about 1.5 s each) to ship to remote workers. In-memory
+            # Beam runs in this process and ships nothing; naming the image
+            # the workers already run in tells TFX so.
+            args.append("--sdk_container_image=local-process")
+        return args
+
+
+_SECTIONS = {
+    "trainer": TrainerConfig,
+    "evaluator": EvaluatorConfig,
+    "metadata": MetadataConfig,
+    "beam": BeamConfig,
+}
+
+
+def _coerce(value: Any, default: Any, key: str, source: str) -> Any:
+    """Checks a TOML value against the default's type; tuples from lists."""
+    if isinstance(default, tuple):
+        if not isinstance(value, list):
+            raise TollgateError(f"config key '{key}' in {source} must be a list")
+        return tuple(value)
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        kind = type(default).__name__
+        raise TollgateError(
+            f"config key '{key}' in {source} must be {kind}, got {value!r}"
+        )
+    return value
+
+
+def _build(cls: type, values: Mapping[str, Any], prefix: str, source: str):
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for name, value in values.items():
+        key = f"{prefix}{name}"
+        if name not in known:
+            choices = ", ".join(sorted(known))
+            raise TollgateError(
+                f"unknown config key '{key}' in {source}; known keys here: {choices}"
+            )
+        default = getattr(cls(), name)
+        if dataclasses.is_dataclass(default):
+            if not isinstance(value, dict):
+                raise TollgateError(f"config key '{key}' in {source} must be a table")
+            kwargs[name] = _build(_SECTIONS[name], value, f"{key}.", source)
+        else:
+            kwargs[name] = _coerce(value, default, key, source)
+    return cls(**kwargs)
+
+
+def validate(config: TollgateConfig) -> TollgateConfig:
+    """Rejects values that would only fail deep inside a run."""
+    problems = []
+    if config.trainer.train_steps <= 0:
+        problems.append("trainer.train_steps must be positive")
+    if config.trainer.eval_steps <= 0:
+        problems.append("trainer.eval_steps must be positive")
+    if config.trainer.batch_size <= 0:
+        problems.append("trainer.batch_size must be positive")
+    if not config.trainer.hidden_units or min(config.trainer.hidden_units) <= 0:
+        problems.append("trainer.hidden_units must be a non-empty list of positive sizes")
+    if config.metadata.backend not in ("sqlite", "mysql"):
+        problems.append("metadata.backend must be 'sqlite' or 'mysql'")
+    if not config.pipeline_name.replace("_", "").replace("-", "").isalnum():
+        problems.append("pipeline_name may hold only letters, digits, '-' and '_'")
+    if problems:
+        raise TollgateError("bad config: " + "; ".join(problems))
+    return config
+
+
+def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> TollgateConfig:
+    """Defaults, then the TOML file (or $TOLLGATE_CONFIG), then overrides.
+
+    Overrides use dotted names with '__' for the dot, e.g.
+    `trainer__train_steps=100`, so CLI flags map onto them one to one.
+    """
+    path = path or os.environ.get(CONFIG_ENV)
+    values: dict[str, Any] = {}
+    source = "defaults"
+    if path:
+        source = str(path)
+        try:
+            with open(path, "rb") as handle:
+                values = tomllib.load(handle)
+        except FileNotFoundError:
+            raise TollgateError(f"config file {path} does not exist; check --config") from None
+        except tomllib.TOMLDecodeError as err:
+            raise TollgateError(f"config file {path} is not valid TOML: {err}") from None
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        *parents, leaf = dotted.split("__")
+        table = values
+        for parent in parents:
+            table = table.setdefault(parent, {})
+        table[leaf] = value
+    return validate(_build(TollgateConfig, values, "", source))

@@ -1,0 +1,51 @@
+"""The TFMA config: what the Evaluator measures and what it takes to bless."""
+
+import tensorflow_model_analysis as tfma
+
+from pipeline.config import EvaluatorConfig
+from trainer import features
+
+LABEL = features.transformed_name(features.LABEL_KEY)
+
+
+def eval_config(config: EvaluatorConfig) -> tfma.EvalConfig:
+    auc_threshold = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": config.min_auc}),
+        # Ignored by TFMA when no baseline was resolved (the first release).
+        change_threshold=tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
+            absolute={"value": -config.max_auc_drop},
+        ),
+    )
+    return tfma.EvalConfig(
+        model_specs=[
+            tfma.ModelSpec(
+                signature_name="serving_default",
+                label_key=LABEL,
+                preprocessing_function_names=["transform_features"],
+            )
+        ],
+        slicing_specs=[tfma.SlicingSpec()]
+        + [tfma.SlicingSpec(feature_keys=[key]) for key in config.slice_features],
+        metrics_specs=[
+            tfma.MetricsSpec(
+                metrics=[
+                    tfma.MetricConfig(class_name="ExampleCount"),
+                    tfma.MetricConfig(class_name="BinaryAccuracy"),
+                    # 1,000 thresholds resolve AUC to 0.001, finer than any
+                    # gate here; TFMA's default of 10,000 costs 10x the work.
+                    tfma.MetricConfig(
+                        class_name="AUC",
+                        config='{"num_thresholds": 1000}',
+                        # Gate on the overall slice only: small slices (a rare
+                        # payment type) are reported, not held to the bar.
+                        per_slice_thresholds=[
+                            tfma.PerSliceMetricThreshold(
+                                slicing_specs=[tfma.SlicingSpec()], threshold=auc_threshold
+                            )
+                        ],
+                    ),
+                ]
+            )
+        ],
+    )

@@ -1,0 +1,106 @@
+"""Runs the pipeline on this machine with LocalDagRunner and in-process Beam."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+import os
+from pathlib import Path
+
+from pipeline.config import TollgateConfig
+from pipeline.data_check import check_data
+from pipeline.metadata import connection_config
+from pipeline.progress import Progress
+from pipeline.runs import RunRecord, latest_run, open_store
+
+# TensorFlow's C++ start-up chatter (cuFFT/cuDNN registration on CPU-only
+# machines) is noise in a terminal; failures still surface as Python errors,
+# and the run's log file keeps every Python-side record.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSummary:
+    run: RunRecord
+    blessed: bool | None
+    overall: dict
+    worst_slice: dict | None
+    log: str
+
+    def to_json(self) -> dict:
+        return {
+            **self.run.to_json(),
+            "blessed": self.blessed,
+            "metrics": {"overall": self.overall, "worst_slice": self.worst_slice},
+            "log": self.log,
+        }
+
+
+class RunFailed(Exception):
+    """A step failed; the message names it and the log file."""
+
+
+def _log_to_file(path: Path) -> None:
+    """Sends every log record to `path`, and none to the terminal."""
+    from absl import logging as absl_logging
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    absl_logging.set_verbosity(absl_logging.INFO)
+    logging.captureWarnings(True)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def _summarize(store, record: RunRecord, log: Path) -> RunSummary:
+    from pipeline.evaluation import overall_and_worst, read_slices
+
+    blessed, overall, worst = None, {}, None
+    evaluator = next((s for s in record.steps if s.node == "Evaluator"), None)
+    if evaluator:
+        events = store.get_events_by_execution_ids([evaluator.execution_id])
+        outputs = store.get_artifacts_by_id([e.artifact_id for e in events if e.type == e.OUTPUT])
+        for artifact in outputs:
+            if artifact.type == "ModelBlessing":
+                blessed = artifact.custom_properties["blessed"].int_value == 1
+            if artifact.type == "ModelEvaluation":
+                overall, worst_slice = overall_and_worst(read_slices(artifact.uri))
+                worst = dataclasses.asdict(worst_slice) if worst_slice else None
+    return RunSummary(record, blessed, overall, worst, str(log))
+
+
+def run_pipeline(config: TollgateConfig, progress_stream=None) -> RunSummary:
+    """Checks the data, runs every step, and reads the result back from MLMD."""
+    check_data(config.data_dir)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    log = config.logs_dir / f"run-{config.pipeline_name}-{stamp}.log"
+    _log_to_file(log)
+
+    from tfx import v1 as tfx
+
+    from pipeline.pipeline import create_pipeline
+
+    definition = create_pipeline(config)
+    progress = Progress(len(definition.components), progress_stream)
+    logging.getLogger().addHandler(progress)
+    try:
+        tfx.orchestration.LocalDagRunner().run(definition)
+    except Exception as error:
+        progress.fail()
+        logging.exception("run failed")
+        step = progress.current or "the pipeline"
+        raise RunFailed(f"{step} failed: {_first_line(error)} (full log: {log})") from error
+    finally:
+        logging.getLogger().removeHandler(progress)
+    store = open_store(connection_config(config))
+    return _summarize(store, latest_run(store, config.pipeline_name), log)

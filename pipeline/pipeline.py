@@ -1,0 +1,94 @@
+"""The one Tollgate pipeline definition, shared by every runner."""
+
+from pathlib import Path
+
+from tfx import v1 as tfx
+
+from components.anomaly_gate.component import AnomalyGate
+from components.baseline.strategy import BaselineModelStrategy
+from components.publish.component import STAGING, Publish
+from pipeline.config import TollgateConfig
+from pipeline.eval_config import eval_config
+from pipeline.metadata import connection_config
+
+
+def _example_gen(data: Path) -> tfx.components.CsvExampleGen:
+    # A directory contributes its *.csv files; a single file is read alone.
+    base, pattern = (data, "*.csv") if data.is_dir() else (data.parent, data.name)
+    return tfx.components.CsvExampleGen(
+        input_base=str(base),
+        input_config=tfx.proto.Input(
+            splits=[tfx.proto.Input.Split(name="single_split", pattern=pattern)]
+        ),
+    )
+
+
+def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
+    example_gen = _example_gen(config.data_dir)
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    schema_gen = tfx.components.SchemaGen(
+        statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
+    )
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
+    )
+    anomaly_gate = AnomalyGate(anomalies=example_validator.outputs["anomalies"])
+    transform = tfx.components.Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn="trainer.preprocessing.preprocessing_fn",
+        # StatisticsGen already profiled the raw data; Transform's own pre- and
+        # post-transform statistics would double the cost of this step.
+        disable_statistics=True,
+        # The Trainer applies the transform graph itself and caches the result
+        # in memory, which is cheaper than writing transformed copies to disk.
+        materialize=False,
+    )
+    transform.add_upstream_node(anomaly_gate)
+    hparams = config.trainer
+    trainer = tfx.components.Trainer(
+        run_fn="trainer.model.run_fn",
+        examples=example_gen.outputs["examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema_gen.outputs["schema"],
+        train_args=tfx.proto.TrainArgs(num_steps=hparams.train_steps),
+        eval_args=tfx.proto.EvalArgs(num_steps=hparams.eval_steps),
+        custom_config={
+            "batch_size": hparams.batch_size,
+            "hidden_units": list(hparams.hidden_units),
+            "learning_rate": hparams.learning_rate,
+        },
+    )
+    baseline = tfx.dsl.Resolver(
+        strategy_class=BaselineModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+        candidate=trainer.outputs["model"],
+    ).with_id("baseline_model_resolver")
+    evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        baseline_model=baseline.outputs["model"],
+        eval_config=eval_config(config.evaluator),
+    )
+    pusher = tfx.components.Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(
+                base_directory=str(config.serving_dir / STAGING)
+            )
+        ),
+    )
+    publish = Publish(pushed_model=pusher.outputs["pushed_model"], serving_dir=str(config.serving_dir))
+    return tfx.dsl.Pipeline(
+        pipeline_name=config.pipeline_name,
+        pipeline_root=str(config.pipeline_root),
+        components=[
+            example_gen, statistics_gen, schema_gen, example_validator, anomaly_gate,
+            transform, trainer, baseline, evaluator, pusher, publish,
+        ],
+        enable_cache=config.enable_cache,
+        metadata_connection_config=connection_config(config),
+        beam_pipeline_args=config.beam_args,
+    )

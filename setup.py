@@ -1,0 +1,28 @@
+"""Tollgate: a gated TFX pipeline whose every step is recorded in ML Metadata."""
+
+from setuptools import setup
+
+setup(
+    name="tollgate",
+    version="0.1.0",
+    description="Gated TFX pipeline with lineage in ML Metadata",
+    packages=[
+        "pipeline",
+        "trainer",
+        "components",
+        "components.anomaly_gate",
+        "components.baseline",
+        "components.publish",
+    ],
+    python_requires=">=3.11",
+    # Exact versions live in requirements/lock.txt, which every install uses.
+    install_requires=[
+        "tfx==1.16.0",
+        "tensorflow==2.16.2",
+        "tf-keras==2.16.0",
+        "apache-beam==2.60.0",
+        "ml-metadata==1.16.0",
+    ],
+    extras_require={"test": ["pytest", "nbclient", "ipykernel"]},
+    entry_points={"console_scripts": ["tollgate=pipeline.cli:main"]},
+)

@@ -1,0 +1,38 @@
+"""Shared fixtures: tiny CSVs and the taxi sample's path."""
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+# Keep TensorFlow's C++ start-up lines out of test output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from pipeline.config import default_data_root  # noqa: E402
+
+TAXI_CSV = Path(default_data_root()) / "data.csv"
+
+
+def taxi_rows(count: int) -> tuple[list[str], list[list[str]]]:
+    """The header and the first `count` rows of the taxi sample."""
+    with open(TAXI_CSV, newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [row for _, row in zip(range(count), reader)]
+    return header, rows
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def small_csv(tmp_path: Path) -> Path:
+    header, rows = taxi_rows(50)
+    return write_csv(tmp_path / "data" / "taxi.csv", header, rows)

@@ -1,0 +1,82 @@
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import TollgateConfig, load_config
+from pipeline.errors import TollgateError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tollgate.toml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_a_file(monkeypatch, tmp_path):
+    monkeypatch.delenv("TOLLGATE_CONFIG", raising=False)
+    monkeypatch.setenv("TOLLGATE_HOME", str(tmp_path))
+    config = load_config()
+    assert config == TollgateConfig()
+    assert config.home_dir == tmp_path.resolve()
+    assert config.sqlite_path == tmp_path.resolve() / "metadata.sqlite"
+    assert config.data_dir.name == "simple" and (config.data_dir / "data.csv").exists()
+
+
+def test_file_values_then_overrides_win(tmp_path):
+    path = write(
+        tmp_path,
+        'pipeline_name = "taxi"\n[trainer]\ntrain_steps = 300\nhidden_units = [16, 8]\n'
+        "[evaluator]\nmin_auc = 0.8\n",
+    )
+    config = load_config(path, trainer__train_steps=42, data_root="/data")
+    assert config.pipeline_name == "taxi"
+    assert config.trainer.train_steps == 42
+    assert config.trainer.hidden_units == (16, 8)
+    assert config.evaluator.min_auc == 0.8
+    assert config.data_root == "/data"
+
+
+def test_config_is_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        TollgateConfig().pipeline_name = "other"
+
+
+def test_home_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("TOLLGATE_HOME", str(tmp_path / "state"))
+    config = TollgateConfig()
+    assert config.pipeline_root == (tmp_path / "state" / "pipelines" / "tollgate").resolve()
+    assert config.serving_dir == (tmp_path / "state" / "serving" / "tollgate").resolve()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[trainer]\ntrian_steps = 5\n", "unknown config key 'trainer.trian_steps'"),
+        ("colour = 'red'\n", "unknown config key 'colour'"),
+        ("[trainer]\ntrain_steps = 'many'\n", "'trainer.train_steps' in"),
+        ("[trainer]\ntrain_steps = 0\n", "trainer.train_steps must be positive"),
+        ("[metadata]\nbackend = 'oracle'\n", "metadata.backend must be"),
+        ("trainer = 3\n", "must be a table"),
+        ("[trainer\n", "is not valid TOML"),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path, text, message):
+    with pytest.raises(TollgateError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        load_config(write(tmp_path, text))
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(TollgateError, match="does not exist"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_mysql_password_never_in_config(monkeypatch, tmp_path):
+    from pipeline.metadata import connection_config
+
+    monkeypatch.setenv("TOLLGATE_MYSQL_PASSWORD", "s3cret")
+    config = load_config(write(tmp_path, "[metadata]\nbackend = 'mysql'\nmysql_host = 'db'\n"))
+    assert "s3cret" not in repr(config)
+    connection = connection_config(config)
+    assert connection.mysql.host == "db"
+    assert connection.mysql.password == "s3cret"

@@ -1,0 +1,1 @@
+"""Tollgate's model code: the Transform preprocessing_fn and the Keras trainer."""
