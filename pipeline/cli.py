@@ -54,11 +54,16 @@ def _print_summary(summary) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.data_check import check_data
     from pipeline.local_runner import RunFailed, run_pipeline
 
     config = _config(args)
-    print(f"tollgate: running '{config.pipeline_name}' on {config.data_dir}", file=sys.stderr)
-    print(f"tollgate: state in {config.home_dir}", file=sys.stderr)
+    data = check_data(config.data_dir)
+    print(
+        f"tollgate: running '{config.pipeline_name}' on {config.data_dir} "
+        f"({data.rows:,} rows in {len(data.files)} file(s)); state in {config.home_dir}",
+        file=sys.stderr,
+    )
     try:
         summary = run_pipeline(config)
     except RunFailed as failure:

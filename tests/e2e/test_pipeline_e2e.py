@@ -1,0 +1,140 @@
+"""The real pipeline, end to end, on the taxi sample with few training steps.
+
+Real TFX components, real Beam (in-process DirectRunner) and a real SQLite
+MLMD store; the assertions read the store, not the runner's return value.
+"""
+
+import json
+import os
+import shutil
+
+import pytest
+import tensorflow as tf
+from ml_metadata.proto import metadata_store_pb2
+
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.local_runner import run_pipeline
+from pipeline.metadata import connection_config
+from pipeline.runs import list_runs, open_store
+from tests.conftest import TAXI_CSV, taxi_rows
+
+INPUT, OUTPUT = metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.OUTPUT
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    data = root / "data" / "taxi.csv"
+    data.parent.mkdir()
+    shutil.copy(TAXI_CSV, data)
+    config = load_config(None, home=str(root / "home"), data_root=str(data), trainer__train_steps=200)
+    summary = run_pipeline(config)
+    return config, summary, open_store(connection_config(config))
+
+
+def producer(store, artifact_id):
+    """The execution that output `artifact_id`."""
+    [event] = [e for e in store.get_events_by_artifact_ids([artifact_id]) if e.type == OUTPUT]
+    return store.get_executions_by_id([event.execution_id])[0]
+
+
+def inputs_of(store, execution_id, type_name):
+    events = [e for e in store.get_events_by_execution_ids([execution_id]) if e.type == INPUT]
+    artifacts = store.get_artifacts_by_id([e.artifact_id for e in events])
+    return [a for a in artifacts if a.type == type_name]
+
+
+def test_run_blesses_and_publishes_the_model(first_run):
+    config, summary, _ = first_run
+    assert summary.run.status == "succeeded"
+    assert summary.blessed is True
+    assert summary.overall["auc"] > config.evaluator.min_auc
+    assert summary.overall["example_count"] > 4000
+    pushed = summary.run.pushed
+    assert os.path.dirname(pushed) == str(config.serving_dir)
+    assert os.path.exists(os.path.join(pushed, "saved_model.pb"))
+    # Nothing is left half-copied in the staging area.
+    assert os.listdir(config.serving_dir / ".staging") == []
+
+
+def test_pushed_model_lineage_reaches_the_input_file(first_run):
+    config, summary, store = first_run
+    [release] = [
+        a for a in store.get_artifacts_by_type("TollgateRelease")
+        if a.custom_properties["serving_path"].string_value == summary.run.pushed
+    ]
+    publish = producer(store, release.id)
+    [pushed_model] = inputs_of(store, publish.id, "PushedModel")
+    pusher = producer(store, pushed_model.id)
+    [model] = inputs_of(store, pusher.id, "Model")
+    assert model.id == summary.run.model_id
+    trainer = producer(store, model.id)
+    assert trainer.type.endswith("Trainer")
+    [examples] = inputs_of(store, trainer.id, "Examples")
+    example_gen = producer(store, examples.id)
+    assert example_gen.type.endswith("CsvExampleGen")
+    props = example_gen.custom_properties
+    assert props["input_base"].string_value == str(config.data_dir.parent)
+    assert json.loads(props["input_config"].string_value)["splits"][0]["pattern"] == "taxi.csv"
+    size = os.path.getsize(config.data_dir)
+    assert f"num_files:1,total_bytes:{size}," in props["input_fingerprint"].string_value
+
+
+def serialize(rows, header, raw_spec):
+    """tf.Examples typed as the schema inferred from the CSV says."""
+    serialized = []
+    for row in rows:
+        feature = {}
+        for name, value in zip(header, row):
+            if value == "" or name == "tips" or name not in raw_spec:
+                continue
+            dtype = raw_spec[name].dtype
+            if dtype == tf.string:
+                feature[name] = tf.train.Feature(bytes_list=tf.train.BytesList(value=[value.encode()]))
+            elif dtype == tf.int64:
+                feature[name] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(value)]))
+            else:
+                feature[name] = tf.train.Feature(float_list=tf.train.FloatList(value=[float(value)]))
+        serialized.append(tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString())
+    return tf.constant(serialized)
+
+
+def test_saved_model_serves_raw_examples_and_embeds_them(first_run):
+    import tensorflow_transform as tft
+
+    config, summary, store = first_run
+    [graph] = store.get_artifacts_by_type("TransformGraph")
+    header, rows = taxi_rows(8)
+    examples = serialize(rows, header, tft.TFTransformOutput(graph.uri).raw_feature_spec())
+    loaded = tf.saved_model.load(summary.run.pushed)
+    scores = loaded.signatures["serving_default"](examples=examples)["outputs"]
+    assert scores.shape == (8, 1)
+    assert ((scores >= 0) & (scores <= 1)).numpy().all()
+    vectors = loaded.signatures["embed"](examples=examples)["embedding"]
+    assert vectors.shape == (8, config.trainer.hidden_units[-1])
+
+
+def test_unchanged_rerun_executes_nothing_and_releases_nothing_new(first_run):
+    config, summary, store = first_run
+    again = run_pipeline(config)
+    states = {s.node: s.state for s in again.run.steps}
+    assert states.pop("baseline_model_resolver") == "done"  # resolvers always look
+    assert set(states.values()) == {"cached"}, states
+    assert again.run.model_id == summary.run.model_id
+    versions = [p for p in os.listdir(config.serving_dir) if not p.startswith(".")]
+    assert versions == [os.path.basename(summary.run.pushed)]
+    runs = list_runs(store, config.pipeline_name)
+    assert [r.status for r in runs] == ["succeeded", "succeeded"]
+
+
+def test_runs_command_prints_one_line_per_run(first_run, capsys, monkeypatch):
+    config, summary, _ = first_run
+    monkeypatch.setenv("TOLLGATE_HOME", str(config.home_dir))
+    assert main(["runs"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 + 2  # header and two runs
+    assert summary.run.run_id in lines[1] and summary.run.pushed in lines[1]
+    assert main(["runs", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [r["model_id"] for r in runs] == [summary.run.model_id] * 2

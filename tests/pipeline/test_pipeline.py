@@ -1,0 +1,28 @@
+"""The pipeline's shape, checked where it is defined (no run needed)."""
+
+from pipeline.config import load_config
+from pipeline.pipeline import create_pipeline
+
+
+def test_components_in_order_and_gated(tmp_path):
+    config = load_config(None, home=str(tmp_path))
+    pipeline = create_pipeline(config)
+    ids = [c.id for c in pipeline.components]
+    assert ids == [
+        "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "AnomalyGate",
+        "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "Pusher", "Publish",
+    ]
+    by_id = {c.id: c for c in pipeline.components}
+    # Anomalies stop the run before Transform: Transform waits on the gate.
+    assert by_id["AnomalyGate"] in by_id["Transform"].upstream_nodes
+    assert by_id["ExampleValidator"] in by_id["AnomalyGate"].upstream_nodes
+    # Pusher only ever sees the Evaluator's blessing.
+    assert by_id["Evaluator"] in by_id["Pusher"].upstream_nodes
+    assert pipeline.enable_cache
+
+
+def test_single_file_becomes_an_exact_pattern(tmp_path, small_csv):
+    config = load_config(None, home=str(tmp_path), data_root=str(small_csv))
+    example_gen = create_pipeline(config).components[0]
+    assert example_gen.exec_properties["input_base"] == str(small_csv.parent)
+    assert '"pattern": "taxi.csv"' in example_gen.exec_properties["input_config"]
