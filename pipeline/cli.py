@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 
@@ -18,6 +19,7 @@ def _config(args: argparse.Namespace) -> TollgateConfig:
         args.config,
         data_root=getattr(args, "data", None),
         trainer__train_steps=getattr(args, "train_steps", None),
+        signoff__timeout_seconds=getattr(args, "signoff_timeout", None),
     )
 
 
@@ -49,13 +51,20 @@ def _print_summary(summary) -> None:
             f"({int(worst['metrics'].get('example_count', 0))} examples)"
         )
     print(f"verdict   {verdict}")
+    signoff = run["signoff"]
+    if signoff and signoff["status"] == "pending":
+        print(f"sign-off  PENDING (request {signoff['request_id']}); nothing is pushed until approved")
+        print(f"          approve: {signoff['approve_command']}")
+        print(f"          release: {signoff['release_command']}")
+    elif signoff:
+        print(f"sign-off  {signoff['status']} by {signoff['approver']} at {signoff['decided_at']}")
     print(f"pushed    {run['pushed'] or '-'}")
     print(f"log       {run['log']}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.data_check import check_data
-    from pipeline.local_runner import RunFailed, run_pipeline
+    from pipeline.local_runner import run_pipeline
 
     config = _config(args)
     data = check_data(config.data_dir)
@@ -64,32 +73,93 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"({data.rows:,} rows in {len(data.files)} file(s)); state in {config.home_dir}",
         file=sys.stderr,
     )
+    return _finish(lambda: run_pipeline(config), args.json)
+
+
+def _finish(run, as_json: bool) -> int:
+    from pipeline.local_runner import RunFailed
+
     try:
-        summary = run_pipeline(config)
+        summary = run()
     except RunFailed as failure:
         print(f"tollgate: run failed: {failure}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    if args.json:
+    if as_json:
         print(json.dumps(summary.to_json(), indent=2))
     else:
         _print_summary(summary)
     return 0
 
 
-def cmd_runs(args: argparse.Namespace) -> int:
-    from pipeline.metadata import connection_config
-    from pipeline.runs import list_runs, open_store
+def cmd_release(args: argparse.Namespace) -> int:
+    from pipeline.signoff_commands import release
 
     config = _config(args)
-    runs = list_runs(open_store(connection_config(config)), config.pipeline_name)
+    return _finish(lambda: release(config, args.model), args.json)
+
+
+def cmd_pending(args: argparse.Namespace) -> int:
+    from pipeline.signoff_commands import pending
+
+    requests = pending(_config(args))
+    if args.json:
+        print(json.dumps([dataclasses.asdict(r) for r in requests], indent=2))
+        return 0
+    if not requests:
+        print("no sign-off requests are waiting")
+    for r in requests:
+        auc = (r.eval_summary.get("overall") or {}).get("auc")
+        print(
+            f"request {r.id}  model {r.model_id}  {r.requested_at}  by {r.triggered_by}  "
+            f"auc {auc if auc is None else f'{auc:.4f}'}\n  {r.approve_command}"
+        )
+    return 0
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from pipeline.signoff_commands import decide
+
+    request, decision = decide(_config(args), args.model, args.decision, args.by, args.comment or "")
+    print(f"model {decision.model_id}: {decision.decision}d by {decision.approver} ({decision.decided_at})")
+    if decision.decision == "approve":
+        print(f"release it with: {request.release_command}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from pipeline.signoff_commands import show
+
+    state = show(_config(args), args.model)
+    if args.json:
+        print(json.dumps(state, indent=2))
+        return 0
+    print(f"model     {state['model_id']}  ({state['state']})")
+    print(f"uri       {state['uri']}")
+    if state["request"]:
+        r = state["request"]
+        print(f"request   {r['id']} at {r['requested_at']} by {r['triggered_by']}, digest {r['model_digest']}")
+    if state["decision"]:
+        d = state["decision"]
+        print(f"decision  {d['decision']} by {d['approver']} at {d['decided_at']}: {d['comment'] or '-'}")
+    for path in state["released_to"]:
+        print(f"released  {path}")
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from pipeline.metadata import store_for
+    from pipeline.runs import list_runs
+
+    config = _config(args)
+    runs = list_runs(store_for(config), config.pipeline_name)
     if args.json:
         print(json.dumps([r.to_json() for r in runs], indent=2))
         return 0
-    print(f"{'RUN':<28} {'START (UTC)':<26} {'SECS':>7} {'STATUS':<11} {'MODEL':>6}  PUSHED")
+    print(f"{'RUN':<28} {'START (UTC)':<26} {'SECS':>7} {'STATUS':<17} {'MODEL':>6}  PUSHED")
     for r in runs:
         model = "-" if r.model_id is None else str(r.model_id)
         print(
-            f"{r.run_id:<28} {r.started:<26} {r.seconds:>7.1f} {r.status:<11} "
+            f"{r.run_id:<28} {r.started:<26} {r.seconds:>7.1f} {r.status:<17} "
             f"{model:>6}  {r.pushed or '-'}"
         )
     return 0
@@ -108,8 +178,25 @@ def parser() -> argparse.ArgumentParser:
     run = add("run", "run the pipeline end to end")
     run.add_argument("--data", help="CSV file or folder of CSV files (default: taxi sample)")
     run.add_argument("--train-steps", type=int, dest="train_steps", help="training steps")
+    run.add_argument(
+        "--signoff-timeout", type=int, dest="signoff_timeout",
+        help="seconds to wait for a sign-off decision (0: record the request and stop)",
+    )
     run.set_defaults(handler=cmd_run)
     add("runs", "list runs, one line each").set_defaults(handler=cmd_runs)
+    add("pending", "list sign-off requests awaiting a decision").set_defaults(handler=cmd_pending)
+    for name, needs_comment in (("approve", False), ("reject", True)):
+        decide = add(name, f"{name} a model that awaits sign-off")
+        decide.add_argument("model", type=int, help="model artifact id")
+        decide.add_argument("--by", required=True, help="your name, as listed in signoff.approvers")
+        decide.add_argument("--comment", required=needs_comment, help="why")
+        decide.set_defaults(handler=cmd_decide, decision=name)
+    show = add("show", "a model's state: request, decision, releases")
+    show.add_argument("model", type=int, help="model artifact id")
+    show.set_defaults(handler=cmd_show)
+    release = add("release", "push an approved model, replaying its run from the cache")
+    release.add_argument("model", type=int, help="model artifact id")
+    release.set_defaults(handler=cmd_release)
     return top
 
 

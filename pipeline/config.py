@@ -8,7 +8,9 @@ the dataclass defaults, then a TOML file, then CLI flags, in that order.
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import importlib.util
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -18,7 +20,7 @@ from pipeline.errors import TollgateError
 
 HOME_ENV = "TOLLGATE_HOME"
 CONFIG_ENV = "TOLLGATE_CONFIG"
-MYSQL_PASSWORD_ENV = "TOLLGATE_MYSQL_PASSWORD"
+USER_ENV = "TOLLGATE_USER"
 DEFAULT_HOME = "~/.tollgate"
 
 
@@ -30,6 +32,11 @@ def default_data_root() -> str:
         raise TollgateError("tfx is not installed; run `make setup` first")
     tfx_dir = Path(list(spec.submodule_search_locations)[0])
     return str(tfx_dir / "examples" / "chicago_taxi_pipeline" / "data" / "simple")
+
+
+def current_user() -> str:
+    """Who is acting: $TOLLGATE_USER (for service accounts), else the login name."""
+    return os.environ.get(USER_ENV) or getpass.getuser()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,13 +58,30 @@ class EvaluatorConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class SignOffConfig:
+    # 0: record the request and stop; the run ends awaiting sign-off.
+    timeout_seconds: int = 0
+    poll_seconds: float = 2.0
+    # Who may approve; empty means anyone (with a warning).
+    approvers: tuple[str, ...] = ()
+    # Four eyes: whoever triggered the run may not approve its model.
+    allow_self_approval: bool = False
+    # "log", or "webhook" (Slack-compatible; the URL comes from the environment).
+    notifier: str = "log"
+
+
+@dataclasses.dataclass(frozen=True)
 class MetadataConfig:
-    backend: str = "sqlite"  # "sqlite" or "mysql"
+    # "sqlite" or "mysql"; "grpc" reaches a cluster's MLMD service, for the
+    # sign-off commands and components (local runs need a direct connection).
+    backend: str = "sqlite"
     sqlite_path: str = ""  # empty: <home>/metadata.sqlite
     mysql_host: str = "127.0.0.1"
     mysql_port: int = 3306
     mysql_database: str = "tollgate"
     mysql_user: str = "tollgate"
+    grpc_host: str = "metadata-grpc-service.kubeflow"
+    grpc_port: int = 8080
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +101,7 @@ class TollgateConfig:
     enable_cache: bool = True
     trainer: TrainerConfig = TrainerConfig()
     evaluator: EvaluatorConfig = EvaluatorConfig()
+    signoff: SignOffConfig = SignOffConfig()
     metadata: MetadataConfig = MetadataConfig()
     beam: BeamConfig = BeamConfig()
 
@@ -124,6 +149,7 @@ class TollgateConfig:
 _SECTIONS = {
     "trainer": TrainerConfig,
     "evaluator": EvaluatorConfig,
+    "signoff": SignOffConfig,
     "metadata": MetadataConfig,
     "beam": BeamConfig,
 }
@@ -183,8 +209,14 @@ def validate(config: TollgateConfig) -> TollgateConfig:
         problems.append("trainer.batch_size must be positive")
     if not config.trainer.hidden_units or min(config.trainer.hidden_units) <= 0:
         problems.append("trainer.hidden_units must be a non-empty list of positive sizes")
-    if config.metadata.backend not in ("sqlite", "mysql"):
-        problems.append("metadata.backend must be 'sqlite' or 'mysql'")
+    if config.metadata.backend not in ("sqlite", "mysql", "grpc"):
+        problems.append("metadata.backend must be 'sqlite', 'mysql' or 'grpc'")
+    if config.signoff.timeout_seconds < 0:
+        problems.append("signoff.timeout_seconds must be 0 or more")
+    if config.signoff.poll_seconds <= 0:
+        problems.append("signoff.poll_seconds must be positive")
+    if config.signoff.notifier not in ("log", "webhook"):
+        problems.append("signoff.notifier must be 'log' or 'webhook'")
     if not config.pipeline_name.replace("_", "").replace("-", "").isalnum():
         problems.append("pipeline_name may hold only letters, digits, '-' and '_'")
     if problems:
@@ -219,3 +251,13 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Toll
             table = table.setdefault(parent, {})
         table[leaf] = value
     return validate(_build(TollgateConfig, values, "", source))
+
+
+def to_json(config: TollgateConfig) -> str:
+    """The config with its paths resolved, to replay a run exactly (no secrets in it)."""
+    resolved = dataclasses.replace(config, home=str(config.home_dir), data_root=str(config.data_dir))
+    return json.dumps(dataclasses.asdict(resolved), sort_keys=True)
+
+
+def from_json(text: str, source: str) -> TollgateConfig:
+    return validate(_build(TollgateConfig, json.loads(text), "", source))

@@ -8,11 +8,12 @@ import logging
 import os
 from pathlib import Path
 
+from components.signoff.executor import SignOffPending
 from pipeline.config import TollgateConfig
 from pipeline.data_check import check_data
-from pipeline.metadata import connection_config
+from pipeline.metadata import store_for
 from pipeline.progress import Progress
-from pipeline.runs import RunRecord, latest_run, open_store
+from pipeline.runs import RunRecord, latest_run
 
 # TensorFlow's C++ start-up chatter (cuFFT/cuDNN registration on CPU-only
 # machines) is noise in a terminal; failures still surface as Python errors,
@@ -23,9 +24,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 @dataclasses.dataclass(frozen=True)
 class RunSummary:
     run: RunRecord
-    blessed: bool | None
+    blessed: bool | None  # the Evaluator's verdict
     overall: dict
     worst_slice: dict | None
+    signoff: dict | None  # the request and its decision, once one was made
     log: str
 
     def to_json(self) -> dict:
@@ -33,6 +35,7 @@ class RunSummary:
             **self.run.to_json(),
             "blessed": self.blessed,
             "metrics": {"overall": self.overall, "worst_slice": self.worst_slice},
+            "signoff": self.signoff,
             "log": self.log,
         }
 
@@ -62,8 +65,26 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
+def _signoff(store, model_id: int | None) -> dict | None:
+    from components.signoff import records
+
+    requests = records.requests_for_model(store, model_id) if model_id else []
+    if not requests:
+        return None
+    request = requests[-1]
+    decision = records.decision_for(store, request.id)
+    return {
+        "request_id": request.id,
+        "status": decision.decision if decision else "pending",
+        "approver": decision.approver if decision else None,
+        "decided_at": decision.decided_at if decision else None,
+        "approve_command": request.approve_command,
+        "release_command": request.release_command,
+    }
+
+
 def _summarize(store, record: RunRecord, log: Path) -> RunSummary:
-    from pipeline.evaluation import overall_and_worst, read_slices
+    from components.metrics import overall_and_worst, read_slices
 
     blessed, overall, worst = None, {}, None
     evaluator = next((s for s in record.steps if s.node == "Evaluator"), None)
@@ -76,7 +97,7 @@ def _summarize(store, record: RunRecord, log: Path) -> RunSummary:
             if artifact.type == "ModelEvaluation":
                 overall, worst_slice = overall_and_worst(read_slices(artifact.uri))
                 worst = dataclasses.asdict(worst_slice) if worst_slice else None
-    return RunSummary(record, blessed, overall, worst, str(log))
+    return RunSummary(record, blessed, overall, worst, _signoff(store, record.model_id), str(log))
 
 
 def run_pipeline(config: TollgateConfig, progress_stream=None) -> RunSummary:
@@ -96,11 +117,14 @@ def run_pipeline(config: TollgateConfig, progress_stream=None) -> RunSummary:
     try:
         tfx.orchestration.LocalDagRunner().run(definition)
     except Exception as error:
-        progress.fail()
+        awaiting = isinstance(error, SignOffPending)
+        progress.fail("WAITS" if awaiting else "FAILED")
         logging.exception("run failed")
-        step = progress.current or "the pipeline"
-        raise RunFailed(f"{step} failed: {_first_line(error)} (full log: {log})") from error
+        if not (awaiting and config.signoff.timeout_seconds == 0):
+            step = progress.current or "the pipeline"
+            raise RunFailed(f"{step} failed: {_first_line(error)} (full log: {log})") from error
+        # With no wait configured, stopping at the sign-off is the expected end.
     finally:
         logging.getLogger().removeHandler(progress)
-    store = open_store(connection_config(config))
+    store = store_for(config)
     return _summarize(store, latest_run(store, config.pipeline_name), log)

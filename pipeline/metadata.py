@@ -1,30 +1,36 @@
-"""How Tollgate connects to its one ML Metadata store."""
+"""How Tollgate reaches its one ML Metadata store."""
 
-import os
-
+from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
-from pipeline.config import MYSQL_PASSWORD_ENV, TollgateConfig
+from components.store import connection_from_spec, open_store
+from pipeline.config import TollgateConfig
+from pipeline.errors import TollgateError
+
+
+def metadata_spec(config: TollgateConfig) -> dict:
+    """The store as a secret-free dict, for components and commands alike."""
+    meta = config.metadata
+    if meta.backend == "mysql":
+        return {
+            "backend": "mysql", "host": meta.mysql_host, "port": meta.mysql_port,
+            "database": meta.mysql_database, "user": meta.mysql_user,
+        }
+    if meta.backend == "grpc":
+        return {"backend": "grpc", "host": meta.grpc_host, "port": meta.grpc_port}
+    config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    return {"backend": "sqlite", "path": str(config.sqlite_path)}
 
 
 def connection_config(config: TollgateConfig) -> metadata_store_pb2.ConnectionConfig:
-    """SQLite under the state directory by default; MySQL for teams.
-
-    The MySQL password is read from the environment at connect time, so it is
-    never part of the config file or of any component parameter.
-    """
-    connection = metadata_store_pb2.ConnectionConfig()
-    if config.metadata.backend == "mysql":
-        mysql = connection.mysql
-        mysql.host = config.metadata.mysql_host
-        mysql.port = config.metadata.mysql_port
-        mysql.database = config.metadata.mysql_database
-        mysql.user = config.metadata.mysql_user
-        mysql.password = os.environ.get(MYSQL_PASSWORD_ENV, "")
-    else:
-        config.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        connection.sqlite.filename_uri = str(config.sqlite_path)
-        connection.sqlite.connection_mode = (
-            metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+    """The direct connection a local run needs: SQLite by default, MySQL for teams."""
+    if config.metadata.backend == "grpc":
+        raise TollgateError(
+            "metadata.backend 'grpc' reaches a cluster's store for commands only; "
+            "local runs need 'sqlite' or 'mysql'"
         )
-    return connection
+    return connection_from_spec(metadata_spec(config))
+
+
+def store_for(config: TollgateConfig) -> metadata_store.MetadataStore:
+    return open_store(metadata_spec(config))

@@ -1,5 +1,6 @@
 """The one Tollgate pipeline definition, shared by every runner."""
 
+import json
 from pathlib import Path
 
 from tfx import v1 as tfx
@@ -7,9 +8,10 @@ from tfx import v1 as tfx
 from components.anomaly_gate.component import AnomalyGate
 from components.baseline.strategy import BaselineModelStrategy
 from components.publish.component import STAGING, Publish
-from pipeline.config import TollgateConfig
+from components.signoff.component import SignOff
+from pipeline.config import DEFAULT_HOME, TollgateConfig, current_user, to_json
 from pipeline.eval_config import eval_config
-from pipeline.metadata import connection_config
+from pipeline.metadata import connection_config, metadata_spec
 
 
 def _example_gen(data: Path) -> tfx.components.CsvExampleGen:
@@ -20,6 +22,32 @@ def _example_gen(data: Path) -> tfx.components.CsvExampleGen:
         input_config=tfx.proto.Input(
             splits=[tfx.proto.Input.Split(name="single_split", pattern=pattern)]
         ),
+    )
+
+
+def _command_prefix(config: TollgateConfig) -> str:
+    """How a person reaches this store from a shell."""
+    if config.home_dir == Path(DEFAULT_HOME).expanduser().resolve():
+        return "tollgate"
+    return f"TOLLGATE_HOME={config.home_dir} tollgate"
+
+
+def _sign_off(config: TollgateConfig, trainer, evaluator) -> SignOff:
+    policy = config.signoff
+    return SignOff(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        evaluation=evaluator.outputs["evaluation"],
+        pipeline=config.pipeline_name,
+        metadata=json.dumps(metadata_spec(config), sort_keys=True),
+        timeout_seconds=policy.timeout_seconds,
+        poll_seconds=policy.poll_seconds,
+        approvers=json.dumps(list(policy.approvers)),
+        allow_self_approval=policy.allow_self_approval,
+        notifier=policy.notifier,
+        triggered_by=current_user(),
+        command_prefix=_command_prefix(config),
+        run_config=to_json(config),
     )
 
 
@@ -71,22 +99,27 @@ def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
         baseline_model=baseline.outputs["model"],
         eval_config=eval_config(config.evaluator),
     )
+    sign_off = _sign_off(config, trainer, evaluator)
     pusher = tfx.components.Pusher(
         model=trainer.outputs["model"],
-        model_blessing=evaluator.outputs["blessing"],
+        model_blessing=sign_off.outputs["blessing"],
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(
                 base_directory=str(config.serving_dir / STAGING)
             )
         ),
     )
-    publish = Publish(pushed_model=pusher.outputs["pushed_model"], serving_dir=str(config.serving_dir))
+    publish = Publish(
+        pushed_model=pusher.outputs["pushed_model"],
+        blessing=sign_off.outputs["blessing"],
+        serving_dir=str(config.serving_dir),
+    )
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=str(config.pipeline_root),
         components=[
             example_gen, statistics_gen, schema_gen, example_validator, anomaly_gate,
-            transform, trainer, baseline, evaluator, pusher, publish,
+            transform, trainer, baseline, evaluator, sign_off, pusher, publish,
         ],
         enable_cache=config.enable_cache,
         metadata_connection_config=connection_config(config),

@@ -38,10 +38,10 @@ class Progress(logging.Handler):
             self._write(f" {state:<6} {time.monotonic() - self._started:6.1f}s\n")
             self.current = None
 
-    def fail(self) -> None:
+    def fail(self, state: str = "FAILED") -> None:
         """Ends the open line when a step raised instead of finishing."""
         if self.current:
-            self._write(f" FAILED {time.monotonic() - self._started:6.1f}s\n")
+            self._write(f" {state:<6} {time.monotonic() - self._started:6.1f}s\n")
 
     def _write(self, text: str) -> None:
         self.stream.write(text)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
-from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
+from components.signoff.records import pending_requests
 from pipeline.errors import TollgateError
 
 Execution = metadata_store_pb2.Execution
@@ -32,17 +32,15 @@ class RunRecord:
     run_id: str
     started: str  # ISO 8601, UTC
     seconds: float
-    status: str  # "succeeded", "failed" or "incomplete"
+    # "succeeded", "failed", "incomplete", "awaiting sign-off", or "stopped at
+    # sign-off" (it waited; the decision came later, see `tollgate show`).
+    status: str
     model_id: int | None
     pushed: str | None  # the serving path, when this run released a model
     steps: tuple[StepRecord, ...]
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
-
-
-def open_store(connection: metadata_store_pb2.ConnectionConfig) -> metadata_store.MetadataStore:
-    return metadata_store.MetadataStore(connection)
 
 
 def _iso(ms: int) -> str:
@@ -92,7 +90,11 @@ def _record(store, run: metadata_store_pb2.Context) -> RunRecord:
         released = artifact.custom_properties.get("released")
         if artifact.type == "TollgateRelease" and released and released.int_value == 1:
             pushed = artifact.custom_properties["serving_path"].string_value
-    if any(e.last_known_state in _FAILED for e in executions):
+    failed = {s.node for s in steps if s.state == "failed"}
+    if failed == {"SignOff"}:
+        waiting = model_id in {r.model_id for r in pending_requests(store)}
+        status = "awaiting sign-off" if waiting else "stopped at sign-off"
+    elif failed:
         status = "failed"
     elif executions and all(e.last_known_state in _DONE for e in executions):
         status = "succeeded"

@@ -1,14 +1,21 @@
 """Publish: makes a pushed model visible to servers in one atomic step.
 
 Pusher copies the model file by file into a staging folder beside the
-serving folder. Publish then renames it into `<serving_dir>/<version>`: a
-rename on one filesystem is atomic, so a server watching the serving folder
-sees either no new version or a whole one, never a half-written model.
+serving folder. Publish then checks the copy and renames it into
+`<serving_dir>/<version>`: a rename on one filesystem is atomic, so a server
+watching the serving folder sees either no new version or a whole one.
+
+The check: the staged files must have the digest that was signed off, or the
+copy is deleted and the step fails. A model identical to the newest version
+already being served is not published twice.
 """
 
 import os
+import shutil
 
 from tfx import v1 as tfx
+
+from components.model_digest import folder_digest
 
 STAGING = ".staging"
 
@@ -17,6 +24,16 @@ class Release(tfx.dsl.Artifact):
     """A model made visible in the serving folder, or the record that it was not."""
 
     TYPE_NAME = "TollgateRelease"
+
+
+class ModelChanged(RuntimeError):
+    """The staged model is not the one that was signed off."""
+
+
+def served_versions(serving_dir: str) -> list[str]:
+    if not os.path.isdir(serving_dir):
+        return []
+    return sorted((v for v in os.listdir(serving_dir) if v.isdigit()), key=int)
 
 
 def publish_staged(staged_path: str, serving_dir: str, version: str) -> str:
@@ -31,17 +48,38 @@ def publish_staged(staged_path: str, serving_dir: str, version: str) -> str:
     return final
 
 
+def release_model(staged: str, version: str, serving_dir: str, approved_digest: str) -> str:
+    """Checks the staged copy, then publishes it; returns the serving path."""
+    digest = folder_digest(staged)
+    if approved_digest and digest != approved_digest:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise ModelChanged(
+            f"the model being pushed ({digest}) is not the one signed off "
+            f"({approved_digest}); it was not published"
+        )
+    versions = served_versions(serving_dir)
+    if versions and folder_digest(os.path.join(serving_dir, versions[-1])) == digest:
+        shutil.rmtree(staged, ignore_errors=True)
+        return os.path.join(serving_dir, versions[-1])
+    return publish_staged(staged, serving_dir, version)
+
+
 @tfx.dsl.components.component
 def Publish(
     pushed_model: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.PushedModel],
+    blessing: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ModelBlessing],
     release: tfx.dsl.components.OutputArtifact[Release],
     serving_dir: tfx.dsl.components.Parameter[str],
 ) -> None:
     if not pushed_model.get_int_custom_property("pushed"):
         release.set_int_custom_property("released", 0)
         return
-    staged = pushed_model.get_string_custom_property("pushed_destination")
-    final = publish_staged(staged, serving_dir, pushed_model.get_string_custom_property("pushed_version"))
+    final = release_model(
+        pushed_model.get_string_custom_property("pushed_destination"),
+        pushed_model.get_string_custom_property("pushed_version"),
+        serving_dir,
+        blessing.get_string_custom_property("model_digest"),
+    )
     release.set_int_custom_property("released", 1)
     release.set_string_custom_property("serving_path", final)
     release.set_string_custom_property("version", os.path.basename(final))

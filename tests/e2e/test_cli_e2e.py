@@ -93,6 +93,6 @@ def test_unblessed_model_exits_zero_and_pushes_nothing(tmp_path):
     assert summary["status"] == "succeeded"
     assert summary["blessed"] is False
     assert summary["pushed"] is None
-    assert "[11/11] Publish" in result.stderr
+    assert "[12/12] Publish" in result.stderr
     serving = home / "serving" / "tollgate"
     assert [p for p in os.listdir(serving) if not p.startswith(".")] == [] if serving.exists() else True

@@ -12,11 +12,13 @@ import pytest
 import tensorflow as tf
 from ml_metadata.proto import metadata_store_pb2
 
+from components.signoff import records
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.local_runner import run_pipeline
-from pipeline.metadata import connection_config
-from pipeline.runs import list_runs, open_store
+from pipeline.metadata import store_for
+from pipeline.runs import list_runs
+from pipeline.signoff_commands import release
 from tests.conftest import TAXI_CSV, taxi_rows
 
 INPUT, OUTPUT = metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.OUTPUT
@@ -29,14 +31,21 @@ def first_run(tmp_path_factory):
     data.parent.mkdir()
     shutil.copy(TAXI_CSV, data)
     config = load_config(None, home=str(root / "home"), data_root=str(data), trainer__train_steps=200)
-    summary = run_pipeline(config)
-    return config, summary, open_store(connection_config(config))
+    awaiting = run_pipeline(config)
+    assert awaiting.run.status == "awaiting sign-off" and awaiting.run.pushed is None
+    store = store_for(config)
+    [request] = records.pending_requests(store)
+    policy = records.Policy(approvers=(), allow_self_approval=False)
+    records.record_decision(store, request, records.APPROVE, "auditor", "", policy)
+    return config, release(config, awaiting.run.model_id), store
 
 
 def producer(store, artifact_id):
-    """The execution that output `artifact_id`."""
-    [event] = [e for e in store.get_events_by_artifact_ids([artifact_id]) if e.type == OUTPUT]
-    return store.get_executions_by_id([event.execution_id])[0]
+    """The execution that made `artifact_id` (resolvers re-output what they pick)."""
+    outputs = [e.execution_id for e in store.get_events_by_artifact_ids([artifact_id]) if e.type == OUTPUT]
+    executions = store.get_executions_by_id(outputs)
+    [made] = [e for e in executions if not e.type.endswith("Resolver")]
+    return made
 
 
 def inputs_of(store, execution_id, type_name):
@@ -69,6 +78,13 @@ def test_pushed_model_lineage_reaches_the_input_file(first_run):
     pusher = producer(store, pushed_model.id)
     [model] = inputs_of(store, pusher.id, "Model")
     assert model.id == summary.run.model_id
+    # Pusher acted on the human sign-off, which acted on the Evaluator's verdict.
+    [signoff_blessing] = inputs_of(store, pusher.id, "ModelBlessing")
+    sign_off = producer(store, signoff_blessing.id)
+    assert sign_off.type.endswith("SignOff")
+    assert signoff_blessing.custom_properties["approver"].string_value == "auditor"
+    [evaluator_blessing] = inputs_of(store, sign_off.id, "ModelBlessing")
+    assert producer(store, evaluator_blessing.id).type.endswith("Evaluator")
     trainer = producer(store, model.id)
     assert trainer.type.endswith("Trainer")
     [examples] = inputs_of(store, trainer.id, "Examples")
@@ -125,7 +141,7 @@ def test_unchanged_rerun_executes_nothing_and_releases_nothing_new(first_run):
     versions = [p for p in os.listdir(config.serving_dir) if not p.startswith(".")]
     assert versions == [os.path.basename(summary.run.pushed)]
     runs = list_runs(store, config.pipeline_name)
-    assert [r.status for r in runs] == ["succeeded", "succeeded"]
+    assert [r.status for r in runs] == ["stopped at sign-off", "succeeded", "succeeded"]
 
 
 def test_runs_command_prints_one_line_per_run(first_run, capsys, monkeypatch):
@@ -133,8 +149,8 @@ def test_runs_command_prints_one_line_per_run(first_run, capsys, monkeypatch):
     monkeypatch.setenv("TOLLGATE_HOME", str(config.home_dir))
     assert main(["runs"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1 + 2  # header and two runs
-    assert summary.run.run_id in lines[1] and summary.run.pushed in lines[1]
+    assert len(lines) == 1 + 3  # header; awaiting sign-off, release, re-run
+    assert summary.run.run_id in lines[2] and summary.run.pushed in lines[2]
     assert main(["runs", "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)
-    assert [r["model_id"] for r in runs] == [summary.run.model_id] * 2
+    assert [r["model_id"] for r in runs] == [summary.run.model_id] * 3

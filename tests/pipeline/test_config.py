@@ -72,11 +72,12 @@ def test_missing_config_file(tmp_path):
 
 
 def test_mysql_password_never_in_config(monkeypatch, tmp_path):
-    from pipeline.metadata import connection_config
+    from pipeline.metadata import connection_config, metadata_spec
 
     monkeypatch.setenv("TOLLGATE_MYSQL_PASSWORD", "s3cret")
     config = load_config(write(tmp_path, "[metadata]\nbackend = 'mysql'\nmysql_host = 'db'\n"))
     assert "s3cret" not in repr(config)
+    assert "s3cret" not in repr(metadata_spec(config))
     connection = connection_config(config)
     assert connection.mysql.host == "db"
     assert connection.mysql.password == "s3cret"

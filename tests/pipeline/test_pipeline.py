@@ -10,14 +10,17 @@ def test_components_in_order_and_gated(tmp_path):
     ids = [c.id for c in pipeline.components]
     assert ids == [
         "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "AnomalyGate",
-        "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "Pusher", "Publish",
+        "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "SignOff", "Pusher",
+        "Publish",
     ]
     by_id = {c.id: c for c in pipeline.components}
     # Anomalies stop the run before Transform: Transform waits on the gate.
     assert by_id["AnomalyGate"] in by_id["Transform"].upstream_nodes
     assert by_id["ExampleValidator"] in by_id["AnomalyGate"].upstream_nodes
-    # Pusher only ever sees the Evaluator's blessing.
-    assert by_id["Evaluator"] in by_id["Pusher"].upstream_nodes
+    # Pusher sees only the sign-off's blessing, which needs the Evaluator's.
+    assert by_id["SignOff"] in by_id["Pusher"].upstream_nodes
+    assert by_id["Evaluator"] not in by_id["Pusher"].upstream_nodes
+    assert by_id["Evaluator"] in by_id["SignOff"].upstream_nodes
     assert pipeline.enable_cache
 
 

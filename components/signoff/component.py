@@ -1,0 +1,60 @@
+"""SignOff: no model is released until a permitted person approves it.
+
+Inputs are the model, the Evaluator's blessing and its evaluation. The output
+is a ModelBlessing for Pusher: `blessed` is 1 only after an approval, and it
+carries `current_model_id` (so LatestBlessedModelStrategy takes the signed-off
+model as the next baseline), `decision`, `approver`, `decided_at`, `comment`,
+`model_digest` and `request_id`.
+
+When the Evaluator blessed the model, SignOff records a request in MLMD and
+polls for a decision for up to `timeout_seconds`. Without one it raises
+SignOffPending, so the run stops before Pusher; since a failed step is never
+served from the cache, the next run (or `tollgate release`) asks again and
+finds the decision, while Trainer and Evaluator come from the cache.
+"""
+
+from tfx import v1 as tfx
+
+from components.signoff.executor import sign_off
+
+Artifacts = tfx.types.standard_artifacts
+InputArtifact = tfx.dsl.components.InputArtifact
+OutputArtifact = tfx.dsl.components.OutputArtifact
+Parameter = tfx.dsl.components.Parameter
+
+
+@tfx.dsl.components.component
+def SignOff(
+    model: InputArtifact[Artifacts.Model],
+    model_blessing: InputArtifact[Artifacts.ModelBlessing],
+    evaluation: InputArtifact[Artifacts.ModelEvaluation],
+    blessing: OutputArtifact[Artifacts.ModelBlessing],
+    pipeline: Parameter[str],
+    metadata: Parameter[str],
+    timeout_seconds: Parameter[int],
+    poll_seconds: Parameter[float],
+    approvers: Parameter[str],
+    allow_self_approval: Parameter[bool],
+    notifier: Parameter[str],
+    triggered_by: Parameter[str],
+    command_prefix: Parameter[str],
+    run_config: Parameter[str],
+) -> None:
+    sign_off(
+        model,
+        model_blessing,
+        evaluation,
+        blessing,
+        {
+            "pipeline": pipeline,
+            "metadata": metadata,
+            "timeout_seconds": timeout_seconds,
+            "poll_seconds": poll_seconds,
+            "approvers": approvers,
+            "allow_self_approval": allow_self_approval,
+            "notifier": notifier,
+            "triggered_by": triggered_by,
+            "command_prefix": command_prefix,
+            "run_config": run_config,
+        },
+    )

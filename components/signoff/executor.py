@@ -1,0 +1,93 @@
+"""The sign-off's work: record a request, wait for a person, bless or not."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from components.metrics import overall_and_worst, read_slices
+from components.model_digest import model_digest
+from components.signoff import records
+from components.signoff.notify import notify
+from components.store import open_store
+
+log = logging.getLogger("tollgate.signoff")
+
+
+class SignOffPending(RuntimeError):
+    """No decision yet; the message holds the commands that give one."""
+
+
+class ModelChanged(RuntimeError):
+    """The model's files differ from those the request (and approval) covered."""
+
+
+def _eval_summary(evaluation_uri: str) -> dict:
+    overall, worst = overall_and_worst(read_slices(evaluation_uri))
+    return {"overall": overall, "worst_slice": worst.__dict__ if worst else None}
+
+
+def find_or_request(store, model, evaluation_uri: str, params: dict) -> records.Request:
+    """The model's open or decided request; a new one if it has none."""
+    existing = records.requests_for_model(store, model.id)
+    if existing:
+        return existing[-1]
+    prefix = params["command_prefix"]
+    request = records.record_request(
+        store,
+        model,
+        model_digest(model.uri),
+        params["pipeline"],
+        triggered_by=params["triggered_by"],
+        eval_summary=_eval_summary(evaluation_uri),
+        approve_command=f"{prefix} approve {model.id} --by NAME [--comment TEXT]",
+        release_command=f"{prefix} release {model.id}",
+        config=params["run_config"],
+    )
+    notify(params["notifier"], request)
+    return request
+
+
+def wait_for_decision(store, request_id: int, timeout: float, poll: float):
+    deadline = time.monotonic() + timeout
+    while True:
+        decision = records.decision_for(store, request_id)
+        if decision or time.monotonic() >= deadline:
+            return decision
+        time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+
+
+def sign_off(model, model_blessing, evaluation, blessing, params: dict) -> None:
+    blessing.set_int_custom_property("current_model_id", model.id)
+    blessing.set_string_custom_property("current_model", model.uri)
+    if not model_blessing.get_int_custom_property("blessed"):
+        # The Evaluator said no: nobody is asked.
+        blessing.set_int_custom_property("blessed", 0)
+        blessing.set_string_custom_property("decision", "not evaluated as good enough")
+        return
+    store = open_store(json.loads(params["metadata"]))
+    request = find_or_request(store, model, evaluation.uri, params)
+    current = model_digest(model.uri)
+    if current != request.model_digest:
+        raise ModelChanged(
+            f"model {model.id} changed after sign-off was requested ({request.model_digest} "
+            f"then, {current} now); it will not be pushed"
+        )
+    decision = wait_for_decision(store, request.id, params["timeout_seconds"], params["poll_seconds"])
+    if decision is None:
+        raise SignOffPending(
+            f"model {model.id} awaits sign-off (request {request.id}); approve with "
+            f"`{request.approve_command}`, then release with `{request.release_command}`"
+        )
+    if decision.decision == records.APPROVE:
+        # Policy was checked when the decision was recorded; check again, in
+        # case the store was written by something other than `tollgate`.
+        records.Policy(tuple(json.loads(params["approvers"])), params["allow_self_approval"]).check(
+            decision.approver, request
+        )
+    blessing.set_int_custom_property("blessed", int(decision.decision == records.APPROVE))
+    for key in ("decision", "approver", "comment", "decided_at", "model_digest"):
+        blessing.set_string_custom_property(key, getattr(decision, key))
+    blessing.set_int_custom_property("request_id", request.id)
+    log.info("model %d: %s by %s", model.id, decision.decision, decision.approver)

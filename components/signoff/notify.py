@@ -1,0 +1,51 @@
+"""Telling approvers that a sign-off request is waiting.
+
+The notifier is picked by name in config. The webhook URL (which for Slack
+carries its token) is read from the environment when a message is sent, so
+it never reaches component parameters or MLMD.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+
+WEBHOOK_ENV = "TOLLGATE_SIGNOFF_WEBHOOK"
+
+
+def message(request) -> str:
+    summary = request.eval_summary
+    overall = summary.get("overall", {})
+    auc = overall.get("auc")
+    metrics = f"AUC {auc:.4f}" if isinstance(auc, float) else "no metrics"
+    return (
+        f"Tollgate: model {request.model_id} of '{request.pipeline}' awaits sign-off "
+        f"(request {request.id}, {metrics}, run {request.run_id}, triggered by "
+        f"{request.triggered_by}). Approve: {request.approve_command}"
+    )
+
+
+def log_notifier(request) -> None:
+    logging.getLogger("tollgate.signoff").warning(message(request))
+
+
+def webhook_notifier(request) -> None:
+    url = os.environ.get(WEBHOOK_ENV)
+    if not url:
+        raise RuntimeError(f"signoff.notifier is 'webhook' but ${WEBHOOK_ENV} is not set")
+    body = json.dumps({"text": message(request)}).encode()
+    post = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(post, timeout=10) as response:
+        response.read()
+
+
+NOTIFIERS = {"log": log_notifier, "webhook": webhook_notifier}
+
+
+def notify(name: str, request) -> None:
+    try:
+        NOTIFIERS[name](request)
+    except Exception:  # a failed notice must not lose the request itself
+        logging.getLogger("tollgate.signoff").exception("could not notify approvers")

@@ -1,0 +1,208 @@
+"""Sign-off requests and decisions, kept in MLMD as an audit trail.
+
+A request is an artifact (`TollgateSignOffRequest`) written by a
+`TollgateRequestSignOff` execution whose input is the model. A decision is an
+artifact (`TollgateSignOffDecision`) written by a `TollgateDecide` execution
+whose inputs are the request and the model. Both executions belong to the
+pipeline's context, so the lineage reads: model -> request -> decision ->
+sign-off blessing -> push. Decisions are append-only: one per request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+
+from ml_metadata.proto import metadata_store_pb2 as mlmd
+
+REQUEST_TYPE = "TollgateSignOffRequest"
+DECISION_TYPE = "TollgateSignOffDecision"
+REQUEST_EXECUTION = "TollgateRequestSignOff"
+DECIDE_EXECUTION = "TollgateDecide"
+APPROVE, REJECT = "approve", "reject"
+
+
+class SignOffRefused(Exception):
+    """A decision that policy or history does not allow; the message says why."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    id: int
+    model_id: int
+    model_uri: str
+    model_digest: str
+    pipeline: str
+    run_id: str
+    triggered_by: str
+    requested_at: str
+    eval_summary: dict
+    approve_command: str
+    release_command: str
+    config: str  # the run's config as JSON, so `release` can replay it
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    id: int
+    request_id: int
+    model_id: int
+    decision: str
+    approver: str
+    comment: str
+    decided_at: str
+    model_digest: str
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _type_id(store, name: str, kind: str) -> int:
+    if kind == "artifact":
+        return store.put_artifact_type(mlmd.ArtifactType(name=name))
+    return store.put_execution_type(mlmd.ExecutionType(name=name))
+
+
+def _props(message, values: dict) -> None:
+    for key, value in values.items():
+        if isinstance(value, int):
+            message.custom_properties[key].int_value = value
+        else:
+            message.custom_properties[key].string_value = value
+
+
+def _read(message, cls):
+    values = {}
+    for field in dataclasses.fields(cls):
+        if field.name == "id":
+            continue
+        prop = message.custom_properties[field.name]
+        values[field.name] = prop.int_value if field.type == "int" else prop.string_value
+    if cls is Request:
+        values["eval_summary"] = json.loads(values["eval_summary"] or "{}")
+    return cls(id=message.id, **values)
+
+
+def _pipeline_contexts(store, pipeline: str, with_run: bool) -> list:
+    """The pipeline's context and, if asked, its newest run's (the asking run)."""
+    context = store.get_context_by_type_and_name("pipeline", pipeline)
+    if context is None or not with_run:
+        return [context] if context else []
+    runs = [c for c in store.get_children_contexts_by_context(context.id) if c.type == "pipeline_run"]
+    latest = max(runs, key=lambda c: c.create_time_since_epoch, default=None)
+    return [context] + ([latest] if latest else [])
+
+
+def _record(store, kind: str, artifact_type: str, values: dict, inputs: list, contexts: list) -> int:
+    """Writes one execution that reads `inputs` and outputs one new artifact."""
+    artifact = mlmd.Artifact(type_id=_type_id(store, artifact_type, "artifact"), state=mlmd.Artifact.LIVE)
+    _props(artifact, values)
+    execution = mlmd.Execution(
+        type_id=_type_id(store, kind, "execution"), last_known_state=mlmd.Execution.COMPLETE
+    )
+    events = [(a, mlmd.Event(type=mlmd.Event.INPUT)) for a in inputs]
+    events.append((artifact, mlmd.Event(type=mlmd.Event.OUTPUT)))
+    _, artifact_ids, _ = store.put_execution(execution, events, contexts)
+    return artifact_ids[-1]
+
+
+def record_request(store, model, digest: str, pipeline: str, **values) -> Request:
+    contexts = _pipeline_contexts(store, pipeline, with_run=True)
+    run_contexts = [c for c in contexts if c.type == "pipeline_run"]
+    values = {
+        "model_id": model.id,
+        "model_uri": model.uri,
+        "model_digest": digest,
+        "pipeline": pipeline,
+        "run_id": run_contexts[0].name if run_contexts else "",
+        "requested_at": now(),
+        **values,
+        "eval_summary": json.dumps(values.get("eval_summary", {}), sort_keys=True),
+    }
+    [model_proto] = store.get_artifacts_by_id([model.id])
+    request_id = _record(store, REQUEST_EXECUTION, REQUEST_TYPE, values, [model_proto], contexts)
+    return get_request(store, request_id)
+
+
+def get_request(store, request_id: int) -> Request:
+    [artifact] = store.get_artifacts_by_id([request_id])
+    return _read(artifact, Request)
+
+
+def requests_for_model(store, model_id: int) -> list[Request]:
+    """Every request made for the model, oldest first."""
+    found = [
+        _read(a, Request)
+        for a in store.get_artifacts_by_type(REQUEST_TYPE)
+        if a.custom_properties["model_id"].int_value == model_id
+    ]
+    return sorted(found, key=lambda r: r.id)
+
+
+def decision_for(store, request_id: int) -> Decision | None:
+    for artifact in store.get_artifacts_by_type(DECISION_TYPE):
+        if artifact.custom_properties["request_id"].int_value == request_id:
+            return _read(artifact, Decision)
+    return None
+
+
+def pending_requests(store) -> list[Request]:
+    decided = {
+        a.custom_properties["request_id"].int_value
+        for a in store.get_artifacts_by_type(DECISION_TYPE)
+    }
+    requests = [_read(a, Request) for a in store.get_artifacts_by_type(REQUEST_TYPE)]
+    return [r for r in sorted(requests, key=lambda r: r.id) if r.id not in decided]
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    approvers: tuple[str, ...]
+    allow_self_approval: bool
+
+    def check(self, approver: str, request: Request) -> None:
+        if self.approvers and approver not in self.approvers:
+            raise SignOffRefused(
+                f"{approver!r} may not approve: signoff.approvers allows only "
+                f"{', '.join(self.approvers)}"
+            )
+        if approver == request.triggered_by and not self.allow_self_approval:
+            raise SignOffRefused(
+                f"{approver!r} triggered the run that made model {request.model_id} and may "
+                "not approve it too (four eyes); ask another approver, or set "
+                "signoff.allow_self_approval = true"
+            )
+
+
+def record_decision(
+    store, request: Request, decision: str, approver: str, comment: str, policy: Policy
+) -> Decision:
+    if decision == APPROVE:
+        policy.check(approver, request)
+    existing = decision_for(store, request.id)
+    if existing:
+        raise SignOffRefused(
+            f"request {request.id} for model {request.model_id} was already decided "
+            f"({existing.decision} by {existing.approver} at {existing.decided_at}); "
+            "decisions are final"
+        )
+    [request_artifact] = store.get_artifacts_by_id([request.id])
+    [model] = store.get_artifacts_by_id([request.model_id])
+    values = {
+        "request_id": request.id,
+        "model_id": request.model_id,
+        "decision": decision,
+        "approver": approver,
+        "comment": comment,
+        "decided_at": now(),
+        "model_digest": request.model_digest,
+    }
+    # A decision belongs to the pipeline, not to whichever run happens to be newest.
+    contexts = _pipeline_contexts(store, request.pipeline, with_run=False)
+    decision_id = _record(
+        store, DECIDE_EXECUTION, DECISION_TYPE, values, [request_artifact, model], contexts
+    )
+    [artifact] = store.get_artifacts_by_id([decision_id])
+    return _read(artifact, Decision)

@@ -1,0 +1,182 @@
+"""Human sign-off on real pipeline runs, as one story in order.
+
+carol triggers every run; alice, bob and carol may approve, but four eyes
+keeps carol from approving her own models. Each training-steps value makes a
+new model; the rest of the run comes from the cache.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from components.signoff import records
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.local_runner import RunFailed, run_pipeline
+from pipeline.metadata import store_for
+from tests.conftest import TAXI_CSV
+
+INPUT, OUTPUT = 3, 4  # ml_metadata Event.INPUT and Event.OUTPUT
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    root = tmp_path_factory.mktemp("signoff")
+    data = root / "data" / "taxi.csv"
+    data.parent.mkdir()
+    shutil.copy(TAXI_CSV, data)
+    config_file = root / "tollgate.toml"
+    config_file.write_text(
+        f'data_root = "{data}"\n[signoff]\napprovers = ["alice", "bob", "carol"]\npoll_seconds = 0.5\n'
+    )
+    saved = dict(os.environ)
+    os.environ.update(TOLLGATE_HOME=str(root / "home"), TOLLGATE_USER="carol")
+    yield {"file": str(config_file), "home": root / "home", "state": {}}
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def config(env, steps, timeout=0):
+    return load_config(env["file"], trainer__train_steps=steps, signoff__timeout_seconds=timeout)
+
+
+def cli(env, *args):
+    return main([*args, "--config", env["file"]])
+
+
+def serving_versions(env):
+    serving = env["home"] / "serving" / "tollgate"
+    return sorted(p for p in os.listdir(serving) if p.isdigit()) if serving.exists() else []
+
+
+def signoff_execution(store, model_id):
+    """The newest SignOff execution that read this model."""
+    readers = [e.execution_id for e in store.get_events_by_artifact_ids([model_id]) if e.type == INPUT]
+    executions = [e for e in store.get_executions_by_id(readers) if e.type.endswith("SignOff")]
+    return max(executions, key=lambda e: e.id)
+
+
+def output_blessing(store, execution_id):
+    events = [e for e in store.get_events_by_execution_ids([execution_id]) if e.type == OUTPUT]
+    [blessing] = store.get_artifacts_by_id([e.artifact_id for e in events])
+    return blessing.custom_properties
+
+
+def test_c1_timeout_fails_clearly_and_leaves_a_pending_request(env, capsys):
+    with pytest.raises(RunFailed, match="SignOff failed: model \\d+ awaits sign-off"):
+        run_pipeline(config(env, steps=100, timeout=1))
+    assert serving_versions(env) == []
+    assert cli(env, "pending", "--json") == 0
+    [request] = json.loads(capsys.readouterr().out)
+    assert request["triggered_by"] == "carol"
+    assert request["model_digest"].startswith("sha256:")
+    assert request["eval_summary"]["overall"]["auc"] > 0.5
+    assert f"approve {request['model_id']} --by NAME" in request["approve_command"]
+    assert request["run_id"]
+    env["state"]["m1"] = request["model_id"]
+
+
+def test_d_unpermitted_approvers_are_refused(env, capsys):
+    m1 = env["state"]["m1"]
+    assert cli(env, "approve", str(m1), "--by", "mallory") == 2
+    assert "may not approve" in capsys.readouterr().err
+    assert cli(env, "approve", str(m1), "--by", "carol") == 2  # she triggered the run
+    assert "four eyes" in capsys.readouterr().err
+    assert cli(env, "approve", "999999", "--by", "alice") == 2
+    assert "no model 999999" in capsys.readouterr().err
+    assert records.pending_requests(store_for(config(env, 100)))  # still undecided
+
+
+def test_c2_approve_then_release_pushes_without_retraining(env, capsys):
+    m1 = env["state"]["m1"]
+    assert cli(env, "approve", str(m1), "--by", "alice", "--comment", "checked slices") == 0
+    assert cli(env, "approve", str(m1), "--by", "bob") == 2  # decisions are final
+    assert "already decided" in capsys.readouterr().err
+    assert cli(env, "release", str(m1), "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    steps = {s["node"]: s["state"] for s in summary["steps"]}
+    assert steps["Trainer"] == "cached" and steps["Evaluator"] == "cached"
+    assert steps["SignOff"] == "done" and steps["Publish"] == "done"
+    assert summary["pushed"] and os.path.exists(os.path.join(summary["pushed"], "saved_model.pb"))
+    store = store_for(config(env, 100))
+    props = output_blessing(store, signoff_execution(store, m1).id)
+    assert props["blessed"].int_value == 1
+    assert props["current_model_id"].int_value == m1
+    assert props["approver"].string_value == "alice"
+    assert props["comment"].string_value == "checked slices"
+    assert props["decided_at"].string_value
+    [request] = records.requests_for_model(store, m1)
+    assert props["model_digest"].string_value == request.model_digest
+    assert props["request_id"].int_value == request.id
+    env["state"]["pushed"] = serving_versions(env)
+
+
+def test_f_next_run_compares_against_the_signed_off_model(env):
+    summary = run_pipeline(config(env, steps=150))
+    m2 = summary.run.model_id
+    assert m2 != env["state"]["m1"]
+    assert summary.signoff["status"] == "pending"
+    assert summary.run.status == "awaiting sign-off"
+    store = store_for(config(env, 150))
+    [evaluator] = [s for s in summary.run.steps if s.node == "Evaluator"]
+    events = store.get_events_by_execution_ids([evaluator.execution_id])
+    baseline = [e.artifact_id for e in events if e.type == INPUT and e.path.steps[0].key == "baseline_model"]
+    assert baseline == [env["state"]["m1"]]
+    env["state"]["m2"] = m2
+
+
+def test_b_rejected_model_is_never_pushed(env, capsys):
+    m2 = env["state"]["m2"]
+    assert cli(env, "reject", str(m2), "--by", "bob", "--comment", "worse on cash trips") == 0
+    assert cli(env, "release", str(m2)) == 2
+    assert "was rejected by bob" in capsys.readouterr().err
+    summary = run_pipeline(config(env, steps=150))
+    assert summary.run.status == "succeeded" and summary.run.pushed is None
+    assert summary.signoff["status"] == "reject"
+    assert serving_versions(env) == env["state"]["pushed"]
+
+
+def test_a_approval_from_another_process_while_the_run_waits(env):
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "run", "--config", env["file"], "--train-steps", "120",
+         "--signoff-timeout", "300", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    store = store_for(config(env, 120))
+    deadline = time.monotonic() + 240
+    while not records.pending_requests(store):
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "no sign-off request appeared"
+        time.sleep(1)
+    [request] = records.pending_requests(store)
+    approve = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "approve", str(request.model_id), "--by", "bob",
+         "--config", env["file"]],
+        capture_output=True, text=True,
+    )
+    assert approve.returncode == 0, approve.stderr
+    out, err = run.communicate(timeout=240)
+    assert run.returncode == 0, err
+    summary = json.loads(out)
+    assert summary["model_id"] == request.model_id
+    assert summary["signoff"]["approver"] == "bob"
+    assert summary["pushed"] and os.path.basename(summary["pushed"]) in serving_versions(env)
+
+
+def test_e_model_tampered_after_approval_is_not_pushed(env, capsys):
+    summary = run_pipeline(config(env, steps=110))
+    m4 = summary.run.model_id
+    assert cli(env, "approve", str(m4), "--by", "alice") == 0
+    before = serving_versions(env)
+    [model] = store_for(config(env, 110)).get_artifacts_by_id([m4])
+    with open(os.path.join(model.uri, "Format-Serving", "saved_model.pb"), "ab") as handle:
+        handle.write(b"\0")
+    capsys.readouterr()
+    assert cli(env, "release", str(m4)) == 1
+    assert "changed after sign-off was requested" in capsys.readouterr().err
+    assert serving_versions(env) == before
