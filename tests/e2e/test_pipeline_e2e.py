@@ -41,11 +41,15 @@ def first_run(tmp_path_factory):
 
 
 def producer(store, artifact_id):
-    """The execution that made `artifact_id` (resolvers re-output what they pick)."""
+    """The execution that made `artifact_id`.
+
+    Resolvers re-output what they pick, and cached executions re-output what
+    they reuse; the maker is the first execution that was neither.
+    """
     outputs = [e.execution_id for e in store.get_events_by_artifact_ids([artifact_id]) if e.type == OUTPUT]
     executions = store.get_executions_by_id(outputs)
-    [made] = [e for e in executions if not e.type.endswith("Resolver")]
-    return made
+    made = [e for e in executions if not e.type.endswith("Resolver") and e.last_known_state != e.CACHED]
+    return min(made, key=lambda e: e.id)
 
 
 def inputs_of(store, execution_id, type_name):
