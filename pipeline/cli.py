@@ -59,6 +59,7 @@ def _print_summary(summary) -> None:
     elif signoff:
         print(f"sign-off  {signoff['status']} by {signoff['approver']} at {signoff['decided_at']}")
     print(f"pushed    {run['pushed'] or '-'}")
+    print(f"report    {run['report']}")
     print(f"log       {run['log']}")
 
 

@@ -29,6 +29,7 @@ class RunSummary:
     worst_slice: dict | None
     signoff: dict | None  # the request and its decision, once one was made
     log: str
+    report: str  # a self-contained HTML page: verdict, slices, data statistics
 
     def to_json(self) -> dict:
         return {
@@ -37,6 +38,7 @@ class RunSummary:
             "metrics": {"overall": self.overall, "worst_slice": self.worst_slice},
             "signoff": self.signoff,
             "log": self.log,
+            "report": self.report,
         }
 
 
@@ -83,28 +85,40 @@ def _signoff(store, model_id: int | None) -> dict | None:
     }
 
 
-def _summarize(store, record: RunRecord, log: Path) -> RunSummary:
-    from components.metrics import overall_and_worst, read_slices
+def _step_outputs(store, record: RunRecord, node: str) -> dict:
+    """The step's output artifacts by type name ({} if the step did not run)."""
+    step = next((s for s in record.steps if s.node == node), None)
+    if step is None:
+        return {}
+    events = store.get_events_by_execution_ids([step.execution_id])
+    outputs = store.get_artifacts_by_id([e.artifact_id for e in events if e.type == e.OUTPUT])
+    return {artifact.type: artifact for artifact in outputs}
 
-    blessed, overall, worst = None, {}, None
-    evaluator = next((s for s in record.steps if s.node == "Evaluator"), None)
-    if evaluator:
-        events = store.get_events_by_execution_ids([evaluator.execution_id])
-        outputs = store.get_artifacts_by_id([e.artifact_id for e in events if e.type == e.OUTPUT])
-        for artifact in outputs:
-            if artifact.type == "ModelBlessing":
-                blessed = artifact.custom_properties["blessed"].int_value == 1
-            if artifact.type == "ModelEvaluation":
-                overall, worst_slice = overall_and_worst(read_slices(artifact.uri))
-                worst = dataclasses.asdict(worst_slice) if worst_slice else None
-    return RunSummary(record, blessed, overall, worst, _signoff(store, record.model_id), str(log))
+
+def _summarize(store, record: RunRecord, log: Path, report: Path) -> RunSummary:
+    from components.metrics import overall_and_worst, read_slices
+    from pipeline.report import write_run_report
+
+    evaluator = _step_outputs(store, record, "Evaluator")
+    blessing, evaluation = evaluator.get("ModelBlessing"), evaluator.get("ModelEvaluation")
+    blessed = blessing.custom_properties["blessed"].int_value == 1 if blessing else None
+    slices = read_slices(evaluation.uri) if evaluation else []
+    overall, worst = overall_and_worst(slices)
+    summary = RunSummary(
+        record, blessed, overall, dataclasses.asdict(worst) if worst else None,
+        _signoff(store, record.model_id), str(log), str(report),
+    )
+    statistics = _step_outputs(store, record, "StatisticsGen").get("ExampleStatistics")
+    write_run_report(report, summary.to_json(), slices, statistics.uri if statistics else None)
+    return summary
 
 
 def run_pipeline(config: TollgateConfig, progress_stream=None) -> RunSummary:
     """Checks the data, runs every step, and reads the result back from MLMD."""
     check_data(config.data_dir)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     log = config.logs_dir / f"run-{config.pipeline_name}-{stamp}.log"
+    report = config.home_dir / "reports" / f"run-{config.pipeline_name}-{stamp}.html"
     _log_to_file(log)
 
     from tfx import v1 as tfx
@@ -127,4 +141,4 @@ def run_pipeline(config: TollgateConfig, progress_stream=None) -> RunSummary:
     finally:
         logging.getLogger().removeHandler(progress)
     store = store_for(config)
-    return _summarize(store, latest_run(store, config.pipeline_name), log)
+    return _summarize(store, latest_run(store, config.pipeline_name), log, report)

@@ -2,6 +2,7 @@
 
 import csv
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,14 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def copy_taxi(root: Path) -> Path:
+    """The whole taxi sample, copied to a folder a test owns."""
+    data = root / "data" / "taxi.csv"
+    data.parent.mkdir(parents=True)
+    shutil.copy(TAXI_CSV, data)
+    return data
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ MLMD store; the assertions read the store, not the runner's return value.
 
 import json
 import os
-import shutil
 
 import pytest
 import tensorflow as tf
@@ -19,7 +18,7 @@ from pipeline.local_runner import run_pipeline
 from pipeline.metadata import store_for
 from pipeline.runs import list_runs
 from pipeline.signoff_commands import release
-from tests.conftest import TAXI_CSV, taxi_rows
+from tests.conftest import copy_taxi, taxi_rows
 
 INPUT, OUTPUT = metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.OUTPUT
 
@@ -27,9 +26,7 @@ INPUT, OUTPUT = metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.OUTPUT
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
-    data = root / "data" / "taxi.csv"
-    data.parent.mkdir()
-    shutil.copy(TAXI_CSV, data)
+    data = copy_taxi(root)
     config = load_config(None, home=str(root / "home"), data_root=str(data), trainer__train_steps=200)
     awaiting = run_pipeline(config)
     assert awaiting.run.status == "awaiting sign-off" and awaiting.run.pushed is None
@@ -158,3 +155,12 @@ def test_runs_command_prints_one_line_per_run(first_run, capsys, monkeypatch):
     assert main(["runs", "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)
     assert [r["model_id"] for r in runs] == [summary.run.model_id] * 3
+
+
+def test_run_report_is_a_readable_page(first_run):
+    _, summary, _ = first_run
+    page = open(summary.report).read()
+    assert summary.run.run_id in page
+    assert "payment_type=Cash" in page and "trip_start_hour=" in page  # every slice
+    assert "<td>fare</td>" in page and "<td>company</td>" in page  # training-data statistics
+    assert "<script" not in page  # self-contained: opens offline

@@ -7,29 +7,28 @@ new model; the rest of the run comes from the cache.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 
 import pytest
+from ml_metadata.proto import metadata_store_pb2
 
 from components.signoff import records
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.local_runner import RunFailed, run_pipeline
 from pipeline.metadata import store_for
-from tests.conftest import TAXI_CSV
+from tests.conftest import copy_taxi
 
-INPUT, OUTPUT = 3, 4  # ml_metadata Event.INPUT and Event.OUTPUT
+INPUT = metadata_store_pb2.Event.INPUT
+OUTPUT = metadata_store_pb2.Event.OUTPUT
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("signoff")
-    data = root / "data" / "taxi.csv"
-    data.parent.mkdir()
-    shutil.copy(TAXI_CSV, data)
+    data = copy_taxi(root)
     config_file = root / "tollgate.toml"
     config_file.write_text(
         f'data_root = "{data}"\n[signoff]\napprovers = ["alice", "bob", "carol"]\npoll_seconds = 0.5\n'

@@ -81,3 +81,9 @@ def test_mysql_password_never_in_config(monkeypatch, tmp_path):
     connection = connection_config(config)
     assert connection.mysql.host == "db"
     assert connection.mysql.password == "s3cret"
+
+
+def test_readme_lists_every_key_with_its_default(tmp_path):
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.split("## Configuration", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    assert load_config(write(tmp_path, block)) == TollgateConfig()
