@@ -1,4 +1,8 @@
-"""Resolves the baseline model: the latest blessed model other than the candidate.
+"""Resolves the baseline model: the latest signed-off model other than the candidate.
+
+Both the Evaluator and SignOff write ModelBlessings. Only SignOff's carry a
+person's `decision`; the baseline is the newest model a person approved, so
+a model the Evaluator liked but a person rejected never becomes the bar.
 
 TFX's LatestBlessedModelStrategy can return the candidate itself. On an
 unchanged re-run the cached Trainer hands over the model that the last run
@@ -16,11 +20,12 @@ CANDIDATE = "candidate"
 
 
 def latest_blessed(models, blessings, exclude_ids=frozenset()):
-    """The newest (model, blessing) pair with blessed=1, or (None, None)."""
+    """The newest (model, blessing) pair approved by a person, or (None, None)."""
     blessed = {
         b.get_int_custom_property("current_model_id"): b
         for b in blessings
         if b.get_int_custom_property("blessed") == 1
+        and b.get_string_custom_property("decision") == "approve"
     }
     for model in sorted(models, key=lambda m: m.id, reverse=True):
         if model.id in blessed and model.id not in exclude_ids:

@@ -5,6 +5,7 @@ keeps carol from approving her own models. Each training-steps value makes a
 new model; the rest of the run comes from the cache.
 """
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -66,6 +67,12 @@ def output_blessing(store, execution_id):
     return blessing.custom_properties
 
 
+def evaluator_baseline(store, steps):
+    [evaluator] = [s for s in steps if s["node"] == "Evaluator"]
+    events = store.get_events_by_execution_ids([evaluator["execution_id"]])
+    return [e.artifact_id for e in events if e.type == INPUT and e.path.steps[0].key == "baseline_model"]
+
+
 def test_c1_timeout_fails_clearly_and_leaves_a_pending_request(env, capsys):
     with pytest.raises(RunFailed, match="SignOff failed: model \\d+ awaits sign-off"):
         run_pipeline(config(env, steps=100, timeout=1))
@@ -122,10 +129,8 @@ def test_f_next_run_compares_against_the_signed_off_model(env):
     assert summary.signoff["status"] == "pending"
     assert summary.run.status == "awaiting sign-off"
     store = store_for(config(env, 150))
-    [evaluator] = [s for s in summary.run.steps if s.node == "Evaluator"]
-    events = store.get_events_by_execution_ids([evaluator.execution_id])
-    baseline = [e.artifact_id for e in events if e.type == INPUT and e.path.steps[0].key == "baseline_model"]
-    assert baseline == [env["state"]["m1"]]
+    steps = [dataclasses.asdict(s) for s in summary.run.steps]
+    assert evaluator_baseline(store, steps) == [env["state"]["m1"]]
     env["state"]["m2"] = m2
 
 
@@ -163,6 +168,8 @@ def test_a_approval_from_another_process_while_the_run_waits(env):
     assert run.returncode == 0, err
     summary = json.loads(out)
     assert summary["model_id"] == request.model_id
+    # Model 2 was blessed by the Evaluator but rejected by bob: the bar is still model 1.
+    assert evaluator_baseline(store, summary["steps"]) == [env["state"]["m1"]]
     assert summary["signoff"]["approver"] == "bob"
     assert summary["pushed"] and os.path.basename(summary["pushed"]) in serving_versions(env)
 
