@@ -3,6 +3,10 @@
 import hashlib
 import os
 
+class ModelChanged(RuntimeError):
+    """A model's files differ from those that were signed off."""
+
+
 # Where the Trainer puts the servable model inside its Model artifact; Pusher
 # copies exactly this folder.
 SERVING_SUBDIR = "Format-Serving"

@@ -118,10 +118,12 @@ def cmd_pending(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    from components.signoff.records import PAST_TENSE
     from pipeline.signoff_commands import decide
 
     request, decision = decide(_config(args), args.model, args.decision, args.by, args.comment or "")
-    print(f"model {decision.model_id}: {decision.decision}d by {decision.approver} ({decision.decided_at})")
+    past = PAST_TENSE[decision.decision]
+    print(f"model {decision.model_id}: {past} by {decision.approver} ({decision.decided_at})")
     if decision.decision == "approve":
         print(f"release it with: {request.release_command}")
     return 0

@@ -78,7 +78,8 @@ def show(config: TollgateConfig, model_id: int) -> dict:
         if release.custom_properties["released"].int_value == 1
     ]
     if decision:
-        state = "released" if releases else f"{decision.decision}d, not released"
+        past = records.PAST_TENSE[decision.decision]
+        state = "released" if releases else f"{past}, not released"
     else:
         state = "awaiting sign-off" if request else "not requested"
     return {

@@ -15,7 +15,7 @@ import shutil
 
 from tfx import v1 as tfx
 
-from components.model_digest import folder_digest
+from components.model_digest import ModelChanged, folder_digest
 
 STAGING = ".staging"
 
@@ -24,10 +24,6 @@ class Release(tfx.dsl.Artifact):
     """A model made visible in the serving folder, or the record that it was not."""
 
     TYPE_NAME = "TollgateRelease"
-
-
-class ModelChanged(RuntimeError):
-    """The staged model is not the one that was signed off."""
 
 
 def served_versions(serving_dir: str) -> list[str]:

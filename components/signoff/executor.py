@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
 
 from components.metrics import overall_and_worst, read_slices
-from components.model_digest import model_digest
+from components.model_digest import ModelChanged, model_digest
 from components.signoff import records
 from components.signoff.notify import notify
 from components.store import open_store
@@ -19,13 +20,9 @@ class SignOffPending(RuntimeError):
     """No decision yet; the message holds the commands that give one."""
 
 
-class ModelChanged(RuntimeError):
-    """The model's files differ from those the request (and approval) covered."""
-
-
 def _eval_summary(evaluation_uri: str) -> dict:
     overall, worst = overall_and_worst(read_slices(evaluation_uri))
-    return {"overall": overall, "worst_slice": worst.__dict__ if worst else None}
+    return {"overall": overall, "worst_slice": dataclasses.asdict(worst) if worst else None}
 
 
 def find_or_request(store, model, evaluation_uri: str, params: dict) -> records.Request:

@@ -21,6 +21,7 @@ DECISION_TYPE = "TollgateSignOffDecision"
 REQUEST_EXECUTION = "TollgateRequestSignOff"
 DECIDE_EXECUTION = "TollgateDecide"
 APPROVE, REJECT = "approve", "reject"
+PAST_TENSE = {APPROVE: "approved", REJECT: "rejected"}
 
 
 class SignOffRefused(Exception):

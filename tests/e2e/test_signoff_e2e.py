@@ -120,6 +120,11 @@ def test_c2_approve_then_release_pushes_without_retraining(env, capsys):
     assert props["model_digest"].string_value == request.model_digest
     assert props["request_id"].int_value == request.id
     env["state"]["pushed"] = serving_versions(env)
+    capsys.readouterr()
+    assert cli(env, "show", str(m1), "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["state"] == "released" and shown["released_to"] == [summary["pushed"]]
+    assert shown["decision"]["approver"] == "alice"
 
 
 def test_f_next_run_compares_against_the_signed_off_model(env):
@@ -143,6 +148,9 @@ def test_b_rejected_model_is_never_pushed(env, capsys):
     assert summary.run.status == "succeeded" and summary.run.pushed is None
     assert summary.signoff["status"] == "reject"
     assert serving_versions(env) == env["state"]["pushed"]
+    capsys.readouterr()
+    assert cli(env, "show", str(m2), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "rejected, not released"
 
 
 def test_a_approval_from_another_process_while_the_run_waits(env):
