@@ -57,10 +57,17 @@ def _feature_rows(stats_file: str) -> list[list]:
     return rows
 
 
+def _slice_order(metrics) -> tuple:
+    """Overall first, then by feature, with numeric values in numeric order."""
+    feature, _, value = metrics.slice.partition("=")
+    number = int(value) if value.lstrip("-").isdigit() else None
+    return (metrics.slice != "overall", feature, number is None, number or 0, value)
+
+
 def write_run_report(path: Path, summary: dict, slices: list, stats_uri: str | None) -> Path:
     """`summary` is RunSummary.to_json(); `slices` are components.metrics.SliceMetrics."""
     worst = (summary["metrics"]["worst_slice"] or {}).get("slice")
-    slice_rows = sorted(slices, key=lambda s: (s.slice != "overall", s.slice))
+    slice_rows = sorted(slices, key=_slice_order)
     metrics = _table(
         ["slice", "examples", "AUC", "accuracy"],
         [
