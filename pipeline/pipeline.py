@@ -12,6 +12,7 @@ from components.signoff.component import SignOff
 from pipeline.config import DEFAULT_HOME, TollgateConfig, current_user, to_json
 from pipeline.eval_config import eval_config
 from pipeline.metadata import connection_config, metadata_spec
+from trainer import code_version
 
 
 def _example_gen(data: Path) -> tfx.components.CsvExampleGen:
@@ -52,6 +53,7 @@ def _sign_off(config: TollgateConfig, trainer, evaluator) -> SignOff:
 
 
 def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
+    code = code_version()
     example_gen = _example_gen(config.data_dir)
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = tfx.components.SchemaGen(
@@ -71,6 +73,7 @@ def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
         # The Trainer applies the transform graph itself and caches the result
         # in memory, which is cheaper than writing transformed copies to disk.
         materialize=False,
+        custom_config={"code_version": code},
     )
     transform.add_upstream_node(anomaly_gate)
     hparams = config.trainer
@@ -85,6 +88,7 @@ def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
             "batch_size": hparams.batch_size,
             "hidden_units": list(hparams.hidden_units),
             "learning_rate": hparams.learning_rate,
+            "code_version": code,
         },
     )
     baseline = tfx.dsl.Resolver(
