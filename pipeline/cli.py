@@ -168,6 +168,33 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lineage(args: argparse.Namespace) -> int:
+    from pipeline.lineage import model_lineage, render_text, resolve_model
+    from pipeline.metadata import store_for
+
+    store = store_for(_config(args))
+    lineage = model_lineage(store, resolve_model(store, args.model))
+    print(json.dumps(lineage, indent=2) if args.json else render_text(lineage))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from pipeline.lineage import audit
+    from pipeline.metadata import store_for
+
+    entries = audit(store_for(_config(args)), args.since)
+    if args.json:
+        print(json.dumps(entries, indent=2))
+        return 0
+    for e in entries:
+        auc = (e["metrics"] or {}).get("auc")
+        print(
+            f"{e['released_at']}  model {e['model_id']}  auc {'-' if auc is None else f'{auc:.4f}'}  "
+            f"approved by {e['approver'] or '-'}  {e['serving_path']}  data {e['data']}"
+        )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="tollgate", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -200,6 +227,12 @@ def parser() -> argparse.ArgumentParser:
     release = add("release", "push an approved model, replaying its run from the cache")
     release.add_argument("model", type=int, help="model artifact id")
     release.set_defaults(handler=cmd_release)
+    lineage = add("lineage", "what made a model, how it did, who approved it, where it went")
+    lineage.add_argument("model", help="model id, 'latest', 'serving', or a pushed path")
+    lineage.set_defaults(handler=cmd_lineage)
+    audit = add("audit", "every release in order: model, data, metrics, approver")
+    audit.add_argument("--since", help="only releases at or after this UTC date (YYYY-MM-DD)")
+    audit.set_defaults(handler=cmd_audit)
     return top
 
 

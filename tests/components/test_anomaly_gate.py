@@ -5,7 +5,8 @@ import os
 import pytest
 import tensorflow_data_validation as tfdv
 
-from components.anomaly_gate.component import AnomalyGate, DataAnomaliesError, read_anomalies
+from components.anomaly_gate.anomalies import read_anomalies
+from components.anomaly_gate.component import AnomalyGate, DataAnomaliesError
 from tests.conftest import taxi_rows, write_csv
 
 

@@ -7,34 +7,15 @@ MLMD store; the assertions read the store, not the runner's return value.
 import json
 import os
 
-import pytest
 import tensorflow as tf
 from ml_metadata.proto import metadata_store_pb2
 
-from components.signoff import records
 from pipeline.cli import main
-from pipeline.config import load_config
 from pipeline.local_runner import run_pipeline
-from pipeline.metadata import store_for
 from pipeline.runs import list_runs
-from pipeline.signoff_commands import release
-from tests.conftest import copy_taxi, taxi_rows
+from tests.conftest import taxi_rows
 
 INPUT, OUTPUT = metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.OUTPUT
-
-
-@pytest.fixture(scope="module")
-def first_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    data = copy_taxi(root)
-    config = load_config(None, home=str(root / "home"), data_root=str(data), trainer__train_steps=200)
-    awaiting = run_pipeline(config)
-    assert awaiting.run.status == "awaiting sign-off" and awaiting.run.pushed is None
-    store = store_for(config)
-    [request] = records.pending_requests(store)
-    policy = records.Policy(approvers=(), allow_self_approval=False)
-    records.record_decision(store, request, records.APPROVE, "auditor", "", policy)
-    return config, release(config, awaiting.run.model_id), store
 
 
 def producer(store, artifact_id):

@@ -1,0 +1,66 @@
+"""Lineage and audit answers, read back from the real run in test_pipeline_e2e."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.errors import TollgateError
+from pipeline.lineage import audit, model_lineage, render_text, resolve_model
+
+
+def test_lineage_names_the_input_file_and_the_executions(first_run):
+    config, summary, store = first_run
+    lineage = model_lineage(store, summary.run.model_id)
+    assert lineage["data"]["input_base"] == str(config.data_dir.parent)
+    assert lineage["data"]["input_patterns"] == ["taxi.csv"]
+    size = os.path.getsize(config.data_dir)
+    assert f"total_bytes:{size}," in lineage["data"]["input_fingerprint"]
+    runs_trainer = lineage["trainer"]["execution_id"]
+    assert store.get_executions_by_id([runs_trainer])[0].type.endswith("Trainer")
+    assert lineage["trainer"]["train_args"] == {"num_steps": config.trainer.train_steps}
+    assert lineage["trainer"]["code_version"].startswith("sha256:")
+    assert lineage["anomalies"]["found"] == []
+    assert lineage["evaluation"]["blessed"] is True
+    assert lineage["signoff"]["approver"] == "auditor"
+    assert [r["serving_path"] for r in lineage["releases"]] == [summary.run.pushed]
+    assert "approve by auditor" in render_text(lineage)
+
+
+def test_model_specs_resolve(first_run):
+    _, summary, store = first_run
+    model_id = summary.run.model_id
+    assert resolve_model(store, str(model_id)) == model_id
+    assert resolve_model(store, "latest") == model_id
+    assert resolve_model(store, "serving") == model_id
+    assert resolve_model(store, summary.run.pushed) == model_id
+    with pytest.raises(TollgateError, match="no model 424242"):
+        resolve_model(store, "424242")
+    with pytest.raises(TollgateError, match="no released model matches"):
+        resolve_model(store, "/not/a/serving/path")
+
+
+def test_audit_lists_the_release(first_run):
+    _, summary, store = first_run
+    [entry] = audit(store)
+    assert entry["model_id"] == summary.run.model_id
+    assert entry["serving_path"] == summary.run.pushed
+    assert entry["approver"] == "auditor"
+    assert entry["metrics"]["auc"] > 0.7
+    assert audit(store, since="2999-01-01") == []
+
+
+def test_lineage_command_never_imports_tensorflow(first_run):
+    config, summary, _ = first_run
+    probe = (
+        "import sys, json; from pipeline.cli import main; main(['lineage', 'serving', '--json']); "
+        "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True,
+        env={**os.environ, "TOLLGATE_HOME": str(config.home_dir)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["model"]["id"] == summary.run.model_id
