@@ -157,25 +157,6 @@ def _evaluation(graph: Graph, model_id: int) -> dict | None:
     }
 
 
-def _signoff(store, model_id: int) -> dict | None:
-    requests = records.requests_for_model(store, model_id)
-    if not requests:
-        return None
-    request = requests[-1]
-    decision = records.decision_for(store, request.id)
-    return {
-        "request_id": request.id,
-        "requested_at": request.requested_at,
-        "triggered_by": request.triggered_by,
-        "model_digest": request.model_digest,
-        "eval_summary": request.eval_summary,
-        "decision": decision.decision if decision else None,
-        "approver": decision.approver if decision else None,
-        "decided_at": decision.decided_at if decision else None,
-        "comment": decision.comment if decision else None,
-    }
-
-
 def _releases(graph: Graph) -> list[dict]:
     found = [
         a for a in graph.artifacts.values()
@@ -217,7 +198,7 @@ def model_lineage(store, model_id: int) -> dict:
         "transform_graph": _ref(next(iter(upstream.linked(trainer.id, INPUT, "TransformGraph")), None)),
         "trainer": _trainer(trainer),
         "evaluation": _evaluation(downstream, model_id),
-        "signoff": _signoff(store, model_id),
+        "signoff": records.signoff_state(store, model_id),
         "releases": _releases(downstream),
     }
 
@@ -269,7 +250,7 @@ def render_text(lineage: dict) -> str:
         f"code         {trainer['code_version']}",
         f"evaluation   blessed={evaluation.get('blessed')} baseline model={evaluation.get('baseline_model_id')}"
         + (f" auc={overall['auc']:.4f}" if "auc" in overall else ""),
-        f"sign-off     {signoff.get('decision') or 'none'}"
+        f"sign-off     {signoff.get('status') or 'none'}"
         + (f" by {signoff['approver']} at {signoff['decided_at']}" if signoff.get("approver") else ""),
     ]
     lines += [f"released     {r['serving_path']} at {r['released_at']}" for r in lineage["releases"]]

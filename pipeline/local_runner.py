@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from components.signoff.executor import SignOffPending
+from components.signoff.records import signoff_state
 from pipeline.config import TollgateConfig
 from pipeline.data_check import check_data
 from pipeline.metadata import store_for
@@ -67,24 +68,6 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def _signoff(store, model_id: int | None) -> dict | None:
-    from components.signoff import records
-
-    requests = records.requests_for_model(store, model_id) if model_id else []
-    if not requests:
-        return None
-    request = requests[-1]
-    decision = records.decision_for(store, request.id)
-    return {
-        "request_id": request.id,
-        "status": decision.decision if decision else "pending",
-        "approver": decision.approver if decision else None,
-        "decided_at": decision.decided_at if decision else None,
-        "approve_command": request.approve_command,
-        "release_command": request.release_command,
-    }
-
-
 def _step_outputs(store, record: RunRecord, node: str) -> dict:
     """The step's output artifacts by type name ({} if the step did not run)."""
     step = next((s for s in record.steps if s.node == node), None)
@@ -106,7 +89,7 @@ def _summarize(store, record: RunRecord, log: Path, report: Path) -> RunSummary:
     overall, worst = overall_and_worst(slices)
     summary = RunSummary(
         record, blessed, overall, dataclasses.asdict(worst) if worst else None,
-        _signoff(store, record.model_id), str(log), str(report),
+        signoff_state(store, record.model_id), str(log), str(report),
     )
     statistics = _step_outputs(store, record, "StatisticsGen").get("ExampleStatistics")
     write_run_report(report, summary.to_json(), slices, statistics.uri if statistics else None)

@@ -207,3 +207,25 @@ def record_decision(
     )
     [artifact] = store.get_artifacts_by_id([decision_id])
     return _read(artifact, Decision)
+
+
+def signoff_state(store, model_id: int) -> dict | None:
+    """The model's latest request and its decision, as JSON-ready data."""
+    requests = requests_for_model(store, model_id) if model_id else []
+    if not requests:
+        return None
+    request = requests[-1]
+    decision = decision_for(store, request.id)
+    return {
+        "request_id": request.id,
+        "requested_at": request.requested_at,
+        "triggered_by": request.triggered_by,
+        "model_digest": request.model_digest,
+        "eval_summary": request.eval_summary,
+        "status": decision.decision if decision else "pending",
+        "approver": decision.approver if decision else None,
+        "decided_at": decision.decided_at if decision else None,
+        "comment": decision.comment if decision else None,
+        "approve_command": request.approve_command,
+        "release_command": request.release_command,
+    }
