@@ -169,12 +169,41 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_lineage(args: argparse.Namespace) -> int:
-    from pipeline.lineage import model_lineage, render_text, resolve_model
+    from pipeline.lineage import model_lineage, models_trained_on, render_text, resolve_model
     from pipeline.metadata import store_for
 
-    store = store_for(_config(args))
-    lineage = model_lineage(store, resolve_model(store, args.model))
-    print(json.dumps(lineage, indent=2) if args.json else render_text(lineage))
+    config = _config(args)
+    store = store_for(config)
+    if args.data:
+        return _print_trained_on(models_trained_on(store, args.data), args.data, args.json)
+    if not args.model:
+        raise TollgateError("name a MODEL (an id, 'latest', 'serving' or a pushed path), or pass --data")
+    model_id = resolve_model(store, args.model)
+    lineage = model_lineage(store, model_id)
+    form = "json" if args.json else args.format
+    if form in ("dot", "html"):
+        from pipeline.lineage_graph import model_graph, to_dot, to_svg, write_model_report
+
+        nodes, edges = model_graph(store, model_id)
+        if form == "dot":
+            print(to_dot(nodes, edges))
+            return 0
+        path = config.home_dir / "reports" / f"model-{model_id}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(write_model_report(str(path), lineage, render_text(lineage), to_svg(nodes, edges)))
+        return 0
+    print(json.dumps(lineage, indent=2) if form == "json" else render_text(lineage))
+    return 0
+
+
+def _print_trained_on(models: list, data: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(models, indent=2))
+    elif not models:
+        print(f"no model was trained on {data}")
+    for m in models:
+        where = ", ".join(r["serving_path"] for r in m["releases"]) or "not released"
+        print(f"model {m['model_id']}  examples {m['examples_id']}  sign-off {m['signoff'] or '-'}  {where}")
     return 0
 
 
@@ -228,7 +257,12 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument("model", type=int, help="model artifact id")
     release.set_defaults(handler=cmd_release)
     lineage = add("lineage", "what made a model, how it did, who approved it, where it went")
-    lineage.add_argument("model", help="model id, 'latest', 'serving', or a pushed path")
+    lineage.add_argument("model", nargs="?", help="model id, 'latest', 'serving', or a pushed path")
+    lineage.add_argument("--data", help="instead: every model trained on this CSV path or span")
+    lineage.add_argument(
+        "--format", choices=("text", "json", "html", "dot"), default="text",
+        help="html writes a model card with the lineage graph and prints its path",
+    )
     lineage.set_defaults(handler=cmd_lineage)
     audit = add("audit", "every release in order: model, data, metrics, approver")
     audit.add_argument("--since", help="only releases at or after this UTC date (YYYY-MM-DD)")

@@ -6,7 +6,9 @@ TensorFlow, so a query costs milliseconds.
 from __future__ import annotations
 
 import datetime
+import fnmatch
 import json
+import os
 
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
@@ -255,3 +257,42 @@ def render_text(lineage: dict) -> str:
     ]
     lines += [f"released     {r['serving_path']} at {r['released_at']}" for r in lineage["releases"]]
     return "\n".join(lines)
+
+
+def _examples_for(store, data: str) -> list:
+    """Examples made from `data`: a span number, or a CSV file or folder path."""
+    examples = store.get_artifacts_by_type("Examples")
+    if data.isdigit():
+        return [e for e in examples if _prop(e, "span") == int(data)]
+    wanted = os.path.abspath(data)
+    found = []
+    for artifact in examples:
+        maker = subgraph(store, artifact.id, _OPTIONS.UPSTREAM, hops=1).producer(artifact.id)
+        if maker is None or not maker.type.endswith("ExampleGen"):
+            continue
+        base = _prop(maker, "input_base") or ""
+        patterns = [s.get("pattern") for s in json.loads(_prop(maker, "input_config") or "{}").get("splits", [])]
+        if wanted == base or any(fnmatch.fnmatch(wanted, os.path.join(base, p)) for p in patterns):
+            found.append(artifact)
+    return found
+
+
+def models_trained_on(store, data: str) -> list[dict]:
+    """Every model trained on the data, and whether it was released."""
+    models = {}
+    for examples in _examples_for(store, data):
+        downstream = subgraph(store, examples.id, _OPTIONS.DOWNSTREAM, hops=2)
+        for trainer in downstream.consumers(examples.id, "Trainer"):
+            for model in downstream.linked(trainer.id, OUTPUT, "Model"):
+                models.setdefault(model.id, examples.id)
+    entries = []
+    for model_id, examples_id in sorted(models.items()):
+        releases = _releases(subgraph(store, model_id, _OPTIONS.DOWNSTREAM))
+        entries.append({
+            "model_id": model_id,
+            "examples_id": examples_id,
+            "released": bool(releases),
+            "releases": releases,
+            "signoff": (records.signoff_state(store, model_id) or {}).get("status"),
+        })
+    return entries

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-_STYLE = """
+STYLE = """
 body{font-family:sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}
@@ -20,7 +20,7 @@ tr.worst td{background:#fde2e2}
 """
 
 
-def _table(header: list[str], rows: list[list], classes: list[str] | None = None) -> str:
+def table(header: list[str], rows: list[list], classes: list[str] | None = None) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = []
     for i, row in enumerate(rows):
@@ -34,7 +34,7 @@ def _fmt(value) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
-def _feature_rows(stats_file: str) -> list[list]:
+def feature_rows(stats_file: str) -> list[list]:
     stats = statistics_pb2.DatasetFeatureStatisticsList()
     with open(stats_file, "rb") as handle:
         stats.ParseFromString(handle.read())
@@ -68,7 +68,7 @@ def write_run_report(path: Path, summary: dict, slices: list, stats_uri: str | N
     """`summary` is RunSummary.to_json(); `slices` are components.metrics.SliceMetrics."""
     worst = (summary["metrics"]["worst_slice"] or {}).get("slice")
     slice_rows = sorted(slices, key=_slice_order)
-    metrics = _table(
+    metrics = table(
         ["slice", "examples", "AUC", "accuracy"],
         [
             [s.slice, int(s.metrics.get("example_count", 0)),
@@ -80,8 +80,8 @@ def write_run_report(path: Path, summary: dict, slices: list, stats_uri: str | N
     statistics = ""
     train_stats = os.path.join(stats_uri, "Split-train", "FeatureStats.pb") if stats_uri else ""
     if train_stats and os.path.exists(train_stats):
-        statistics = "<h2>Training data</h2>" + _table(
-            ["feature", "present", "missing", "summary"], _feature_rows(train_stats)
+        statistics = "<h2>Training data</h2>" + table(
+            ["feature", "present", "missing", "summary"], feature_rows(train_stats)
         )
     signoff = summary.get("signoff") or {}
     facts = [
@@ -92,8 +92,8 @@ def write_run_report(path: Path, summary: dict, slices: list, stats_uri: str | N
     ]
     page = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Tollgate run "
-        f"{html.escape(summary['run_id'])}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>Tollgate run {html.escape(summary['run_id'])}</h1>{_table(['', ''], facts)}"
+        f"{html.escape(summary['run_id'])}</title><style>{STYLE}</style></head><body>"
+        f"<h1>Tollgate run {html.escape(summary['run_id'])}</h1>{table(['', ''], facts)}"
         f"<h2>Evaluation by slice</h2><p>The worst slice with enough examples is shaded.</p>"
         f"{metrics}{statistics}</body></html>"
     )

@@ -64,3 +64,38 @@ def test_lineage_command_never_imports_tensorflow(first_run):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["model"]["id"] == summary.run.model_id
+
+
+def test_reverse_query_finds_the_model_from_its_data(first_run):
+    from pipeline.lineage import models_trained_on
+
+    config, summary, store = first_run
+    for data in (str(config.data_dir), str(config.data_dir.parent), "0"):
+        [entry] = models_trained_on(store, data)
+        assert entry["model_id"] == summary.run.model_id
+        assert entry["released"] is True
+        assert entry["releases"][0]["serving_path"] == summary.run.pushed
+        assert entry["signoff"] == "approve"
+    assert models_trained_on(store, str(config.data_dir.parent / "other.csv")) == []
+
+
+def test_graph_formats_draw_the_whole_lineage(first_run, tmp_path):
+    from pipeline.lineage_graph import model_graph, to_dot, to_svg, write_model_report
+
+    _, summary, store = first_run
+    model_id = summary.run.model_id
+    nodes, edges = model_graph(store, model_id)
+    labels = {label.split()[0] for label, _ in nodes.values()}
+    # From the CSV's examples to the release, with the person's decision on the way.
+    for kind in ("Examples", "CsvExampleGen", "Trainer", "Evaluator", "TollgateDecide",
+                 "SignOff", "Pusher", "Publish", "TollgateRelease"):
+        assert kind in labels, kind
+    assert (f"a{model_id}", next(n for n, (l, _) in nodes.items() if l == "Evaluator")) in edges
+    dot = to_dot(nodes, edges)
+    assert dot.startswith("digraph lineage {") and f"a{model_id} -> " in dot
+    svg = to_svg(nodes, edges)
+    assert svg.count("<rect") == len(nodes) and svg.count("<line") == len(edges)
+    lineage = model_lineage(store, model_id)
+    page = open(write_model_report(str(tmp_path / "m.html"), lineage, render_text(lineage), svg)).read()
+    assert "<svg" in page and "auditor" in page and "<td>fare</td>" in page
+    assert "<script" not in page

@@ -1,0 +1,129 @@
+"""A model's lineage as a graph: DOT text, and an SVG drawn here, offline.
+
+Nodes are the artifacts and the executions that made or used them (cache
+hits and resolvers left out, as they only repeat what is already drawn);
+edges are MLMD events. The SVG uses a plain layered layout, so no Graphviz
+binary is needed to look at it.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+
+from pipeline.lineage import INPUT, OUTPUT, _OPTIONS, Graph, subgraph
+
+_W, _H, _DX, _DY = 190, 34, 230, 52
+
+
+def model_graph(store, model_id: int) -> tuple[dict, list]:
+    """({node_id: (label, kind)}, [(from, to)]) for the model's whole lineage."""
+    nodes, edges = {}, set()
+    for direction in (_OPTIONS.UPSTREAM, _OPTIONS.DOWNSTREAM):
+        graph: Graph = subgraph(store, model_id, direction)
+        keep = {
+            i for i, e in graph.executions.items()
+            if "Resolver" not in e.type and e.last_known_state != e.CACHED
+        }
+        for event in graph.events:
+            if event.execution_id not in keep or event.artifact_id not in graph.artifacts:
+                continue
+            execution = graph.executions[event.execution_id]
+            artifact = graph.artifacts[event.artifact_id]
+            nodes[f"e{execution.id}"] = (execution.type.rsplit(".", 1)[-1], "execution")
+            nodes[f"a{artifact.id}"] = (f"{artifact.type} {artifact.id}", "artifact")
+            pair = (f"a{artifact.id}", f"e{execution.id}")
+            edges.add(pair if event.type == INPUT else pair[::-1])
+    return nodes, sorted(edges)
+
+
+def to_dot(nodes: dict, edges: list) -> str:
+    lines = ["digraph lineage {", "  rankdir=LR;"]
+    for node, (label, kind) in sorted(nodes.items()):
+        shape = "box" if kind == "execution" else "ellipse"
+        lines.append(f'  {node} [label="{label}", shape={shape}];')
+    lines += [f"  {a} -> {b};" for a, b in edges]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _layers(nodes: dict, edges: list) -> dict:
+    """Each node's column: the longest path to it from a source."""
+    layer = {n: 0 for n in nodes}
+    for _ in range(len(nodes)):
+        changed = False
+        for a, b in edges:
+            if layer[b] < layer[a] + 1:
+                layer[b], changed = layer[a] + 1, True
+        if not changed:
+            break
+    return layer
+
+
+def to_svg(nodes: dict, edges: list) -> str:
+    layer = _layers(nodes, edges)
+    rows: dict[int, int] = {}
+    position = {}
+    for node in sorted(nodes, key=lambda n: (layer[n], n)):
+        row = rows.get(layer[node], 0)
+        rows[layer[node]] = row + 1
+        position[node] = (20 + layer[node] * _DX, 20 + row * _DY)
+    width = 40 + (max(layer.values(), default=0) + 1) * _DX
+    height = 40 + max(rows.values(), default=1) * _DY
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">',
+        '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto">'
+        '<path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>',
+    ]
+    for a, b in edges:
+        (x1, y1), (x2, y2) = position[a], position[b]
+        parts.append(
+            f'<line x1="{x1 + _W}" y1="{y1 + _H / 2}" x2="{x2}" y2="{y2 + _H / 2}" '
+            'stroke="#555" marker-end="url(#arrow)"/>'
+        )
+    for node, (label, kind) in nodes.items():
+        x, y = position[node]
+        radius = 4 if kind == "execution" else 16
+        fill = "#dbe9f6" if kind == "execution" else "#f6f0db"
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{_W}" height="{_H}" rx="{radius}" fill="{fill}" stroke="#777"/>'
+            f'<text x="{x + _W / 2}" y="{y + _H / 2 + 4}" text-anchor="middle">{html.escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def write_model_report(path: str, lineage: dict, text: str, svg: str) -> str:
+    """One self-contained page per model: the graph, then every fact."""
+    from pipeline.report import STYLE, feature_rows, table
+
+    signoff = lineage["signoff"] or {}
+    summary = signoff.get("eval_summary") or {}
+    metrics = [["overall", _fmt_metrics(summary.get("overall"))]]
+    worst = summary.get("worst_slice")
+    if worst:
+        metrics.append([f"worst: {worst['slice']}", _fmt_metrics(worst["metrics"])])
+    stats_uri = (lineage["statistics"] or {}).get("uri")
+    stats_file = os.path.join(stats_uri, "Split-train", "FeatureStats.pb") if stats_uri else ""
+    statistics = (
+        table(["feature", "present", "missing", "summary"], feature_rows(stats_file))
+        if stats_file and os.path.exists(stats_file) else "<p>no statistics recorded</p>"
+    )
+    model_id = lineage["model"]["id"]
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Model {model_id}</title>"
+        f"<style>{STYLE}</style></head><body><h1>Model {model_id}: lineage</h1>{svg}"
+        f"<h2>Facts</h2><pre>{html.escape(text)}</pre>"
+        f"<h2>Evaluation</h2>{table(['slice', 'metrics'], metrics)}"
+        f"<h2>Decisions</h2>{table(['', ''], [[k, signoff.get(k) or '-'] for k in ('status', 'approver', 'decided_at', 'comment', 'triggered_by')])}"
+        f"<h2>Training data</h2>{statistics}</body></html>"
+    )
+    with open(path, "w") as handle:
+        handle.write(page)
+    return path
+
+
+def _fmt_metrics(metrics: dict | None) -> str:
+    if not metrics:
+        return "-"
+    return ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())
