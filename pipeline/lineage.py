@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+import glob
 import json
 import os
 
@@ -48,9 +49,16 @@ class Graph:
         return sorted((x for x in found if x.type.endswith(type_suffix)), key=lambda x: x.id)
 
 
+# Cache hits and resolvers only re-use artifacts that their original makers
+# already link; stopping the walk at them keeps a query's size independent of
+# how many times the pipeline re-ran.
+_REPEATS = "last_known_state = CACHED OR type LIKE '%Resolver'"
+
+
 def subgraph(store, artifact_id: int, direction: int, hops: int = 12) -> Graph:
     options = _OPTIONS(max_num_hops=hops, direction=direction)
     options.starting_artifacts.filter_query = f"id = {int(artifact_id)}"
+    options.ending_executions.filter_query = _REPEATS
     return Graph(store.get_lineage_subgraph(options))
 
 
@@ -112,6 +120,20 @@ def _data(graph: Graph, examples) -> dict:
         "version": _prop(examples, "version"),
         "produced_at": _iso(example_gen.create_time_since_epoch),
     }
+
+
+def _rows(statistics) -> dict:
+    """Examples per split, as StatisticsGen counted them."""
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    rows = {}
+    for path in sorted(glob.glob(os.path.join(statistics.uri, "Split-*", "FeatureStats.pb"))):
+        stats = statistics_pb2.DatasetFeatureStatisticsList()
+        with open(path, "rb") as handle:
+            stats.ParseFromString(handle.read())
+        split = os.path.basename(os.path.dirname(path))[len("Split-"):]
+        rows[split] = sum(d.num_examples for d in stats.datasets)
+    return rows
 
 
 def _trainer(trainer) -> dict:
@@ -190,10 +212,13 @@ def model_lineage(store, model_id: int) -> dict:
         if schema_gen else None
     )
     run = [c.name for c in store.get_contexts_by_execution(trainer.id) if c.type == "pipeline_run"]
+    data = _data(upstream, examples)
+    if statistics is not None:
+        data["rows"] = _rows(statistics)
     return {
         "model": {"id": model.id, "uri": model.uri},
         "run_id": run[0] if run else None,
-        "data": _data(upstream, examples),
+        "data": data,
         "statistics": _ref(statistics),
         "anomalies": _anomalies(store, statistics),
         "schema": _ref(schema),
@@ -243,6 +268,7 @@ def render_text(lineage: dict) -> str:
         f"run          {lineage['run_id']}",
         f"data         {data.get('input_base')} ({', '.join(data.get('input_patterns') or [])})",
         f"fingerprint  {data.get('input_fingerprint')}",
+        f"rows         {data.get('rows')}",
         f"examples     {(data.get('examples') or {}).get('uri')}",
         f"statistics   {(lineage['statistics'] or {}).get('uri')}",
         f"anomalies    {'none' if anomalies == [] else anomalies}",

@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny CSVs and the taxi sample's path."""
+"""Shared fixtures: tiny CSVs, the taxi sample, and one real run that read-only tests share."""
 
 import csv
 import os
@@ -10,7 +10,11 @@ import pytest
 # Keep TensorFlow's C++ start-up lines out of test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from pipeline.config import default_data_root  # noqa: E402
+from components.signoff import records  # noqa: E402
+from pipeline.config import default_data_root, load_config  # noqa: E402
+from pipeline.local_runner import run_pipeline  # noqa: E402
+from pipeline.metadata import store_for  # noqa: E402
+from pipeline.signoff_commands import release  # noqa: E402
 
 TAXI_CSV = Path(default_data_root()) / "data.csv"
 
@@ -39,6 +43,21 @@ def copy_taxi(root: Path) -> Path:
     data.parent.mkdir(parents=True)
     shutil.copy(TAXI_CSV, data)
     return data
+
+
+@pytest.fixture(scope="session")
+def first_run(tmp_path_factory):
+    """Run, approve as 'auditor', release: (config, release summary, store)."""
+    root = tmp_path_factory.mktemp("e2e")
+    data = copy_taxi(root)
+    config = load_config(None, home=str(root / "home"), data_root=str(data), trainer__train_steps=200)
+    awaiting = run_pipeline(config)
+    assert awaiting.run.status == "awaiting sign-off" and awaiting.run.pushed is None
+    store = store_for(config)
+    [request] = records.pending_requests(store)
+    policy = records.Policy(approvers=(), allow_self_approval=False)
+    records.record_decision(store, request, records.APPROVE, "auditor", "", policy)
+    return config, release(config, awaiting.run.model_id), store
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ def test_lineage_names_the_input_file_and_the_executions(first_run):
     lineage = model_lineage(store, summary.run.model_id)
     assert lineage["data"]["input_base"] == str(config.data_dir.parent)
     assert lineage["data"]["input_patterns"] == ["taxi.csv"]
+    assert sum(lineage["data"]["rows"].values()) == 15002  # every CSV row, over both splits
     size = os.path.getsize(config.data_dir)
     assert f"total_bytes:{size}," in lineage["data"]["input_fingerprint"]
     runs_trainer = lineage["trainer"]["execution_id"]
