@@ -75,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"({data.rows:,} rows in {len(data.files)} file(s)); state in {config.home_dir}",
         file=sys.stderr,
     )
-    return _finish(lambda: run_pipeline(config), args.json)
+    return _finish(lambda: run_pipeline(config, checked=data), args.json)
 
 
 def _finish(run, as_json: bool) -> int:

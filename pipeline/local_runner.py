@@ -11,7 +11,7 @@ from pathlib import Path
 from components.signoff.executor import SignOffPending
 from components.signoff.records import signoff_state
 from pipeline.config import TollgateConfig
-from pipeline.data_check import check_data
+from pipeline.data_check import DataSummary, check_data
 from pipeline.metadata import store_for
 from pipeline.progress import Progress
 from pipeline.runs import RunRecord, latest_run
@@ -96,9 +96,11 @@ def _summarize(store, record: RunRecord, log: Path, report: Path) -> RunSummary:
     return summary
 
 
-def run_pipeline(config: TollgateConfig, progress_stream=None) -> RunSummary:
-    """Checks the data, runs every step, and reads the result back from MLMD."""
-    check_data(config.data_dir)
+def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> RunSummary:
+    """Checks the data (unless `checked` says it was), runs every step, and
+    reads the result back from MLMD."""
+    if checked is None:
+        check_data(config.data_dir)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     log = config.logs_dir / f"run-{config.pipeline_name}-{stamp}.log"
     report = config.home_dir / "reports" / f"run-{config.pipeline_name}-{stamp}.html"
@@ -109,7 +111,7 @@ def run_pipeline(config: TollgateConfig, progress_stream=None) -> RunSummary:
     from pipeline.pipeline import create_pipeline
 
     definition = create_pipeline(config)
-    progress = Progress(len(definition.components), progress_stream)
+    progress = Progress(len(definition.components))
     logging.getLogger().addHandler(progress)
     try:
         tfx.orchestration.LocalDagRunner().run(definition)
