@@ -5,7 +5,6 @@ TensorFlow, so a query costs milliseconds.
 
 from __future__ import annotations
 
-import datetime
 import fnmatch
 import glob
 import json
@@ -16,6 +15,7 @@ from ml_metadata.proto import metadata_store_pb2 as mlmd
 from components.anomaly_gate.anomalies import read_anomalies
 from components.signoff import records
 from pipeline.errors import TollgateError
+from pipeline.runs import iso
 
 _OPTIONS = mlmd.LineageSubgraphQueryOptions
 INPUT, OUTPUT = mlmd.Event.INPUT, mlmd.Event.OUTPUT
@@ -60,11 +60,6 @@ def subgraph(store, artifact_id: int, direction: int, hops: int = 12) -> Graph:
     options.starting_artifacts.filter_query = f"id = {int(artifact_id)}"
     options.ending_executions.filter_query = _REPEATS
     return Graph(store.get_lineage_subgraph(options))
-
-
-def _iso(ms: int) -> str:
-    stamp = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
-    return stamp.isoformat(timespec="seconds")
 
 
 def _prop(message, key: str):
@@ -118,7 +113,7 @@ def _data(graph: Graph, examples) -> dict:
         "input_fingerprint": _prop(example_gen, "input_fingerprint"),
         "span": _prop(examples, "span"),
         "version": _prop(examples, "version"),
-        "produced_at": _iso(example_gen.create_time_since_epoch),
+        "produced_at": iso(example_gen.create_time_since_epoch),
     }
 
 
@@ -145,7 +140,7 @@ def _trainer(trainer) -> dict:
         "eval_args": json.loads(_prop(trainer, "eval_args") or "{}"),
         "hyperparameters": {k: v for k, v in custom.items() if k != "code_version"},
         "code_version": custom.get("code_version"),
-        "trained_at": _iso(trainer.create_time_since_epoch),
+        "trained_at": iso(trainer.create_time_since_epoch),
     }
 
 
@@ -177,7 +172,7 @@ def _evaluation(graph: Graph, model_id: int) -> dict | None:
         "blessed": bool(_prop(blessing, "blessed")) if blessing else None,
         "baseline_model_id": baseline_ids[0] if baseline_ids else None,
         "eval_config": json.loads(_prop(evaluator, "eval_config") or "{}"),
-        "evaluated_at": _iso(evaluator.create_time_since_epoch),
+        "evaluated_at": iso(evaluator.create_time_since_epoch),
     }
 
 
@@ -190,10 +185,15 @@ def _releases(graph: Graph) -> list[dict]:
         {
             "serving_path": _prop(r, "serving_path"),
             "version": _prop(r, "version"),
-            "released_at": _iso(r.create_time_since_epoch),
+            "released_at": iso(r.create_time_since_epoch),
         }
         for r in sorted(found, key=lambda r: r.id)
     ]
+
+
+def releases_of(store, model_id: int) -> list[dict]:
+    """Where the model was released, oldest first."""
+    return _releases(subgraph(store, model_id, _OPTIONS.DOWNSTREAM))
 
 
 def model_lineage(store, model_id: int) -> dict:
@@ -236,7 +236,7 @@ def audit(store, since: str | None = None) -> list[dict]:
     for release in sorted(store.get_artifacts_by_type("TollgateRelease"), key=lambda r: r.id):
         if _prop(release, "released") != 1:
             continue
-        released_at = _iso(release.create_time_since_epoch)
+        released_at = iso(release.create_time_since_epoch)
         if since and released_at < since:
             continue
         upstream = subgraph(store, release.id, _OPTIONS.UPSTREAM, hops=4)
@@ -313,7 +313,7 @@ def models_trained_on(store, data: str) -> list[dict]:
                 models.setdefault(model.id, examples.id)
     entries = []
     for model_id, examples_id in sorted(models.items()):
-        releases = _releases(subgraph(store, model_id, _OPTIONS.DOWNSTREAM))
+        releases = releases_of(store, model_id)
         entries.append({
             "model_id": model_id,
             "examples_id": examples_id,

@@ -43,7 +43,7 @@ class RunRecord:
         return dataclasses.asdict(self)
 
 
-def _iso(ms: int) -> str:
+def iso(ms: int) -> str:
     stamp = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
     return stamp.isoformat(timespec="seconds")
 
@@ -104,7 +104,7 @@ def _record(store, run: metadata_store_pb2.Context) -> RunRecord:
     end = max((e.last_update_time_since_epoch for e in executions), default=start)
     return RunRecord(
         run_id=run.name,
-        started=_iso(start),
+        started=iso(start),
         seconds=(end - start) / 1000,
         status=status,
         model_id=model_id,

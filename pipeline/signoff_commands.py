@@ -10,19 +10,16 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from ml_metadata.proto import metadata_store_pb2
-
 from components.signoff import records
 from pipeline.config import TollgateConfig, from_json
 from pipeline.errors import TollgateError
+from pipeline.lineage import releases_of, resolve_model
 from pipeline.metadata import store_for
 
-INPUT, OUTPUT = metadata_store_pb2.Event.INPUT, metadata_store_pb2.Event.OUTPUT
 
 
 def _latest_request(store, model_id: int) -> records.Request:
-    if not store.get_artifacts_by_id([model_id]):
-        raise TollgateError(f"no model {model_id} in the metadata store; `tollgate runs` lists models")
+    resolve_model(store, str(model_id))  # a clear error for an unknown id
     requests = records.requests_for_model(store, model_id)
     if not requests:
         raise TollgateError(
@@ -54,29 +51,13 @@ def pending(config: TollgateConfig) -> list[records.Request]:
     return records.pending_requests(store_for(config))
 
 
-def _produced_by_executions_reading(store, artifact_id: int, type_name: str) -> list:
-    """Artifacts of `type_name` output by executions that read `artifact_id`."""
-    readers = [e.execution_id for e in store.get_events_by_artifact_ids([artifact_id]) if e.type == INPUT]
-    if not readers:
-        return []
-    outputs = [e.artifact_id for e in store.get_events_by_execution_ids(readers) if e.type == OUTPUT]
-    return [a for a in store.get_artifacts_by_id(outputs) if a.type == type_name]
-
-
 def show(config: TollgateConfig, model_id: int) -> dict:
     store = store_for(config)
-    found = store.get_artifacts_by_id([model_id])
-    if not found or found[0].type != "Model":
-        raise TollgateError(f"no model {model_id} in the metadata store; `tollgate runs` lists models")
+    [model] = store.get_artifacts_by_id([resolve_model(store, str(model_id))])
     requests = records.requests_for_model(store, model_id)
     request = requests[-1] if requests else None
     decision = records.decision_for(store, request.id) if request else None
-    releases = [
-        release.custom_properties["serving_path"].string_value
-        for pushed in _produced_by_executions_reading(store, model_id, "PushedModel")
-        for release in _produced_by_executions_reading(store, pushed.id, "TollgateRelease")
-        if release.custom_properties["released"].int_value == 1
-    ]
+    releases = [r["serving_path"] for r in releases_of(store, model_id)]
     if decision:
         past = records.PAST_TENSE[decision.decision]
         state = "released" if releases else f"{past}, not released"
@@ -84,7 +65,7 @@ def show(config: TollgateConfig, model_id: int) -> dict:
         state = "awaiting sign-off" if request else "not requested"
     return {
         "model_id": model_id,
-        "uri": found[0].uri,
+        "uri": model.uri,
         "state": state,
         "request": dataclasses.asdict(request) if request else None,
         "decision": dataclasses.asdict(decision) if decision else None,
