@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # wheels; the lock file pins all of them, so pip has nothing to resolve.
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --ignore-requires-python
 
-.PHONY: setup run test bench lock clean
+.PHONY: setup run test bench golden image lock clean
 
 setup: $(VENV)/.installed
 
@@ -26,6 +26,15 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/bench_pipeline.py
+
+# Rewrites the golden compiled Kubeflow spec after a deliberate change; review its diff.
+golden: setup
+	$(BIN)/python tests/kubeflow/golden.py
+
+# The pipeline image for Kubeflow (needs Docker): make image TAG=1.0.0
+image:
+	test -n "$(TAG)" && test "$(TAG)" != latest || { echo "give TAG=x.y.z (not latest)"; exit 2; }
+	docker build -f kubeflow/Dockerfile -t $${IMAGE:-ghcr.io/tollgate/tollgate}:$(TAG) .
 
 # Regenerates the lock file from the current .venv, after a deliberate upgrade.
 lock:

@@ -1,19 +1,12 @@
 """Tollgate: a gated TFX pipeline whose every step is recorded in ML Metadata."""
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 setup(
     name="tollgate",
     version="0.1.0",
     description="Gated TFX pipeline with lineage in ML Metadata",
-    packages=[
-        "pipeline",
-        "trainer",
-        "components",
-        "components.anomaly_gate",
-        "components.baseline",
-        "components.publish",
-    ],
+    packages=find_packages(include=["pipeline*", "trainer*", "components*", "kubeflow*"]),
     python_requires=">=3.11",
     # Exact versions live in requirements/lock.txt, which every install uses.
     install_requires=[

@@ -179,32 +179,31 @@ def cmd_lineage(args: argparse.Namespace) -> int:
         return _print_trained_on(models_trained_on(store, args.data), args.data, args.json)
     if not args.model:
         raise TollgateError("name a MODEL (an id, 'latest', 'serving' or a pushed path), or pass --data")
-    model_id = resolve_model(store, args.model)
-    lineage = model_lineage(store, model_id)
+    lineage = model_lineage(store, resolve_model(store, args.model))
     form = "json" if args.json else args.format
     if form in ("dot", "html"):
         from pipeline.lineage_graph import model_graph, to_dot, to_svg, write_model_report
 
-        nodes, edges = model_graph(store, model_id)
+        nodes, edges = model_graph(store, lineage)
         if form == "dot":
             print(to_dot(nodes, edges))
             return 0
-        path = config.home_dir / "reports" / f"model-{model_id}.html"
+        path = config.home_dir / "reports" / f"model-{lineage.model.id}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         print(write_model_report(str(path), lineage, render_text(lineage), to_svg(nodes, edges)))
         return 0
-    print(json.dumps(lineage, indent=2) if form == "json" else render_text(lineage))
+    print(json.dumps(lineage.to_json(), indent=2) if form == "json" else render_text(lineage))
     return 0
 
 
 def _print_trained_on(models: list, data: str, as_json: bool) -> int:
     if as_json:
-        print(json.dumps(models, indent=2))
+        print(json.dumps([m.to_json() for m in models], indent=2))
     elif not models:
         print(f"no model was trained on {data}")
     for m in models:
-        where = ", ".join(r["serving_path"] for r in m["releases"]) or "not released"
-        print(f"model {m['model_id']}  examples {m['examples_id']}  sign-off {m['signoff'] or '-'}  {where}")
+        where = ", ".join(r.serving_path for r in m.releases) or "not released"
+        print(f"model {m.model_id}  examples {m.examples_id}  sign-off {m.signoff or '-'}  {where}")
     return 0
 
 
@@ -214,13 +213,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     entries = audit(store_for(_config(args)), args.since)
     if args.json:
-        print(json.dumps(entries, indent=2))
+        print(json.dumps([e.to_json() for e in entries], indent=2))
         return 0
     for e in entries:
-        auc = (e["metrics"] or {}).get("auc")
+        auc = (e.metrics or {}).get("auc")
         print(
-            f"{e['released_at']}  model {e['model_id']}  auc {'-' if auc is None else f'{auc:.4f}'}  "
-            f"approved by {e['approver'] or '-'}  {e['serving_path']}  data {e['data']}"
+            f"{e.released_at}  model {e.model_id}  auc {'-' if auc is None else f'{auc:.4f}'}  "
+            f"approved by {e.approver or '-'}  {e.serving_path}  data {e.data}"
         )
     return 0
 
@@ -268,6 +267,9 @@ def parser() -> argparse.ArgumentParser:
     audit = add("audit", "every release in order: model, data, metrics, approver")
     audit.add_argument("--since", help="only releases at or after this UTC date (YYYY-MM-DD)")
     audit.set_defaults(handler=cmd_audit)
+    from kubeflow.commands import register
+
+    register(sub, add)
     return top
 
 

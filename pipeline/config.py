@@ -22,6 +22,8 @@ HOME_ENV = "TOLLGATE_HOME"
 CONFIG_ENV = "TOLLGATE_CONFIG"
 USER_ENV = "TOLLGATE_USER"
 DEFAULT_HOME = "~/.tollgate"
+# The taxi sample inside the image that kubeflow/Dockerfile builds.
+IMAGE_DATA_ROOT = "/opt/venv/lib/python3.11/site-packages/tfx/examples/chicago_taxi_pipeline/data/simple"
 
 
 def default_data_root() -> str:
@@ -94,6 +96,37 @@ class BeamConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class ResourceConfig:
+    """One component's pod on Kubeflow; zeros leave the cluster's defaults."""
+
+    cpu: float = 0.0  # cores (limit)
+    memory_gb: float = 0.0  # GB (limit)
+    # The Kubernetes resource name: "nvidia.com/gpu", or "google.com/tpu" on GKE.
+    accelerator: str = ""
+    accelerator_count: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class KubeflowConfig:
+    # The pipeline image, built by kubeflow/Dockerfile; compile refuses an
+    # empty tag or "latest", so every run names exactly what it ran.
+    image: str = "ghcr.io/tollgate/tollgate"
+    tag: str = ""
+    # Where state lives inside the pods: a volume every step mounts.
+    home: str = "/mnt/tollgate"
+    pipeline_root: str = ""  # empty: <home>/pipelines/<pipeline_name>
+    data_root: str = ""  # empty: the taxi sample inside the image
+    host: str = ""  # the KFP API, e.g. http://ml-pipeline-ui.kubeflow:80
+    experiment: str = "tollgate"
+    # The cluster's MLMD service, reached by the sign-off step and commands.
+    metadata_host: str = "metadata-grpc-service.kubeflow"
+    metadata_port: int = 8080
+    trainer: ResourceConfig = ResourceConfig(cpu=4.0, memory_gb=16.0)
+    transform: ResourceConfig = ResourceConfig()
+    evaluator: ResourceConfig = ResourceConfig()
+
+
+@dataclasses.dataclass(frozen=True)
 class TollgateConfig:
     pipeline_name: str = "tollgate"
     data_root: str = ""  # empty: the taxi sample in the tfx wheel
@@ -104,6 +137,10 @@ class TollgateConfig:
     signoff: SignOffConfig = SignOffConfig()
     metadata: MetadataConfig = MetadataConfig()
     beam: BeamConfig = BeamConfig()
+    kubeflow: KubeflowConfig = KubeflowConfig()
+    # Which backend the pipeline is built for: "local" or "kubeflow"; set by
+    # the runner, not by hand.
+    runner: str = "local"
 
     @property
     def home_dir(self) -> Path:
@@ -146,15 +183,6 @@ class TollgateConfig:
         return args
 
 
-_SECTIONS = {
-    "trainer": TrainerConfig,
-    "evaluator": EvaluatorConfig,
-    "signoff": SignOffConfig,
-    "metadata": MetadataConfig,
-    "beam": BeamConfig,
-}
-
-
 def _coerce(value: Any, default: Any, key: str, source: str) -> Any:
     """Checks a TOML value against the default's type; tuples from lists."""
     if isinstance(default, tuple):
@@ -178,8 +206,9 @@ def _coerce(value: Any, default: Any, key: str, source: str) -> Any:
     return value
 
 
-def _build(cls: type, values: Mapping[str, Any], prefix: str, source: str):
-    known = {f.name: f for f in dataclasses.fields(cls)}
+def _build(base: Any, values: Mapping[str, Any], prefix: str, source: str):
+    """`base` (a config dataclass instance) with `values` laid over it."""
+    known = {f.name for f in dataclasses.fields(base)}
     kwargs = {}
     for name, value in values.items():
         key = f"{prefix}{name}"
@@ -188,14 +217,26 @@ def _build(cls: type, values: Mapping[str, Any], prefix: str, source: str):
             raise TollgateError(
                 f"unknown config key '{key}' in {source}; known keys here: {choices}"
             )
-        default = getattr(cls(), name)
+        default = getattr(base, name)
         if dataclasses.is_dataclass(default):
             if not isinstance(value, dict):
                 raise TollgateError(f"config key '{key}' in {source} must be a table")
-            kwargs[name] = _build(_SECTIONS[name], value, f"{key}.", source)
+            kwargs[name] = _build(default, value, f"{key}.", source)
         else:
             kwargs[name] = _coerce(value, default, key, source)
-    return cls(**kwargs)
+    return dataclasses.replace(base, **kwargs)
+
+
+def _resource_problems(kubeflow: KubeflowConfig) -> list[str]:
+    problems = []
+    for name in ("trainer", "transform", "evaluator"):
+        spec: ResourceConfig = getattr(kubeflow, name)
+        key = f"kubeflow.{name}"
+        if spec.cpu < 0 or spec.memory_gb < 0 or spec.accelerator_count < 0:
+            problems.append(f"{key}: cpu, memory_gb and accelerator_count may not be negative")
+        if bool(spec.accelerator) != (spec.accelerator_count > 0):
+            problems.append(f"{key}: set accelerator and accelerator_count together")
+    return problems
 
 
 def validate(config: TollgateConfig) -> TollgateConfig:
@@ -217,6 +258,9 @@ def validate(config: TollgateConfig) -> TollgateConfig:
         problems.append("signoff.poll_seconds must be positive")
     if config.signoff.notifier not in ("log", "webhook"):
         problems.append("signoff.notifier must be 'log' or 'webhook'")
+    if config.runner not in ("local", "kubeflow"):
+        problems.append("runner must be 'local' or 'kubeflow'")
+    problems += _resource_problems(config.kubeflow)
     if not config.pipeline_name.replace("_", "").replace("-", "").isalnum():
         problems.append("pipeline_name may hold only letters, digits, '-' and '_'")
     if problems:
@@ -250,14 +294,16 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Toll
         for parent in parents:
             table = table.setdefault(parent, {})
         table[leaf] = value
-    return validate(_build(TollgateConfig, values, "", source))
+    return validate(_build(TollgateConfig(), values, "", source))
 
 
 def to_json(config: TollgateConfig) -> str:
     """The config with its paths resolved, to replay a run exactly (no secrets in it)."""
-    resolved = dataclasses.replace(config, home=str(config.home_dir), data_root=str(config.data_dir))
+    # A bucket URI (on a cluster) is already absolute; Path would mangle it.
+    data_root = config.data_root if "://" in config.data_root else str(config.data_dir)
+    resolved = dataclasses.replace(config, home=str(config.home_dir), data_root=data_root)
     return json.dumps(dataclasses.asdict(resolved), sort_keys=True)
 
 
 def from_json(text: str, source: str) -> TollgateConfig:
-    return validate(_build(TollgateConfig, json.loads(text), "", source))
+    return validate(_build(TollgateConfig(), json.loads(text), "", source))

@@ -1,6 +1,7 @@
 """Lineage answers from MLMD: what made a model, how it did, who approved it,
-where it went. Built on the store's own `get_lineage_subgraph`; imports no
-TensorFlow, so a query costs milliseconds.
+where it went. Typed records (`pipeline.lineage_records`) built from the
+store's own filter queries and `get_lineage_subgraph` (`pipeline.lineage_walk`);
+no TensorFlow is imported, so a query costs milliseconds.
 """
 
 from __future__ import annotations
@@ -10,56 +11,14 @@ import glob
 import json
 import os
 
-from ml_metadata.proto import metadata_store_pb2 as mlmd
+import ml_metadata
 
 from components.anomaly_gate.anomalies import read_anomalies
 from components.signoff import records
+from pipeline import lineage_records as rec
 from pipeline.errors import TollgateError
-from pipeline.runs import iso
-
-_OPTIONS = mlmd.LineageSubgraphQueryOptions
-INPUT, OUTPUT = mlmd.Event.INPUT, mlmd.Event.OUTPUT
-
-
-class Graph:
-    """One lineage subgraph, indexed for walking."""
-
-    def __init__(self, graph: mlmd.LineageGraph):
-        self.artifacts = {a.id: a for a in graph.artifacts}
-        self.executions = {e.id: e for e in graph.executions}
-        self.events = list(graph.events)
-
-    def producer(self, artifact_id: int):
-        """The execution that made the artifact: not a resolver, not a cache hit."""
-        makers = [
-            self.executions[e.execution_id]
-            for e in self.events
-            if e.artifact_id == artifact_id and e.type == OUTPUT and e.execution_id in self.executions
-        ]
-        makers = [m for m in makers if "Resolver" not in m.type and m.last_known_state != m.CACHED]
-        return min(makers, key=lambda m: m.id, default=None)
-
-    def linked(self, execution_id: int, kind: int, type_name: str) -> list:
-        ids = [e.artifact_id for e in self.events if e.execution_id == execution_id and e.type == kind]
-        return [self.artifacts[i] for i in ids if i in self.artifacts and self.artifacts[i].type == type_name]
-
-    def consumers(self, artifact_id: int, type_suffix: str) -> list:
-        ids = {e.execution_id for e in self.events if e.artifact_id == artifact_id and e.type == INPUT}
-        found = [self.executions[i] for i in ids if i in self.executions]
-        return sorted((x for x in found if x.type.endswith(type_suffix)), key=lambda x: x.id)
-
-
-# Cache hits and resolvers only re-use artifacts that their original makers
-# already link; stopping the walk at them keeps a query's size independent of
-# how many times the pipeline re-ran.
-_REPEATS = "last_known_state = CACHED OR type LIKE '%Resolver'"
-
-
-def subgraph(store, artifact_id: int, direction: int, hops: int = 12) -> Graph:
-    options = _OPTIONS(max_num_hops=hops, direction=direction)
-    options.starting_artifacts.filter_query = f"id = {int(artifact_id)}"
-    options.ending_executions.filter_query = _REPEATS
-    return Graph(store.get_lineage_subgraph(options))
+from pipeline.lineage_walk import INPUT, OUTPUT, Graph, executions, producer
+from pipeline.runs import RELEASE_TYPE, iso
 
 
 def _prop(message, key: str):
@@ -70,8 +29,30 @@ def _prop(message, key: str):
     return getattr(value, kind) if kind else None
 
 
-def _ref(artifact) -> dict | None:
-    return {"id": artifact.id, "uri": artifact.uri} if artifact else None
+def _json_prop(message, key: str) -> dict:
+    return json.loads(_prop(message, key) or "{}") if message is not None else {}
+
+
+def _ref(artifact) -> rec.Ref | None:
+    return rec.Ref(artifact.id, artifact.uri) if artifact is not None else None
+
+
+def _released(store) -> list:
+    query = f"type = '{RELEASE_TYPE}' AND custom_properties.released.int_value = 1"
+    found = store.get_artifacts(list_options=ml_metadata.ListOptions(filter_query=query))
+    return sorted(found, key=lambda r: r.id)
+
+
+def released_model(store, release_id: int) -> int:
+    """The model a release published: release <- Publish <- pushed model <- Pusher <- model."""
+    graph = Graph(store)
+    publish = graph.add(executions(store, [release_id], OUTPUT))
+    pushed = [a.id for p in publish for a in graph.linked(p.id, INPUT, "PushedModel")]
+    pushers = graph.add(executions(store, pushed, OUTPUT))
+    models = [m for p in pushers for m in graph.linked(p.id, INPUT, "Model", key="model")]
+    if not models:
+        raise TollgateError(f"release {release_id} has no recorded model; is this a Tollgate store?")
+    return models[0].id
 
 
 def resolve_model(store, spec: str) -> int:
@@ -86,35 +67,30 @@ def resolve_model(store, spec: str) -> int:
         if not models:
             raise TollgateError("the metadata store holds no model yet; run `tollgate run` first")
         return max(m.id for m in models)
-    releases = [
-        r for r in store.get_artifacts_by_type("TollgateRelease") if _prop(r, "released") == 1
-    ]
+    releases = _released(store)
     if spec != "serving":
         releases = [r for r in releases if _prop(r, "serving_path") == spec.rstrip("/")]
     if not releases:
         raise TollgateError(
             f"no released model matches {spec!r}; use a model id, 'latest', 'serving', or a pushed path"
         )
-    release = max(releases, key=lambda r: r.id)
-    upstream = subgraph(store, release.id, _OPTIONS.UPSTREAM, hops=4)
-    models = [a for a in upstream.artifacts.values() if a.type == "Model"]
-    return max(models, key=lambda m: m.id).id
+    return released_model(store, releases[-1].id)
 
 
-def _data(graph: Graph, examples) -> dict:
-    example_gen = graph.producer(examples.id) if examples else None
+def _data(graph: Graph, examples) -> rec.DataInput:
+    example_gen = graph.maker(examples.id) if examples is not None else None
     if example_gen is None:
-        return {}
-    config = json.loads(_prop(example_gen, "input_config") or "{}")
-    return {
-        "examples": _ref(examples),
-        "input_base": _prop(example_gen, "input_base"),
-        "input_patterns": [s.get("pattern") for s in config.get("splits", [])],
-        "input_fingerprint": _prop(example_gen, "input_fingerprint"),
-        "span": _prop(examples, "span"),
-        "version": _prop(examples, "version"),
-        "produced_at": iso(example_gen.create_time_since_epoch),
-    }
+        return rec.DataInput()
+    config = _json_prop(example_gen, "input_config")
+    return rec.DataInput(
+        examples=_ref(examples),
+        input_base=_prop(example_gen, "input_base"),
+        input_patterns=[s.get("pattern") for s in config.get("splits", [])],
+        input_fingerprint=_prop(example_gen, "input_fingerprint"),
+        span=_prop(examples, "span"),
+        version=_prop(examples, "version"),
+        produced_at=iso(example_gen.create_time_since_epoch),
+    )
 
 
 def _rows(statistics) -> dict:
@@ -131,158 +107,166 @@ def _rows(statistics) -> dict:
     return rows
 
 
-def _trainer(trainer) -> dict:
-    custom = json.loads(_prop(trainer, "custom_config") or "{}")
-    return {
-        "execution_id": trainer.id,
-        "run_fn": _prop(trainer, "run_fn"),
-        "train_args": json.loads(_prop(trainer, "train_args") or "{}"),
-        "eval_args": json.loads(_prop(trainer, "eval_args") or "{}"),
-        "hyperparameters": {k: v for k, v in custom.items() if k != "code_version"},
-        "code_version": custom.get("code_version"),
-        "trained_at": iso(trainer.create_time_since_epoch),
-    }
+def _trainer(trainer) -> rec.TrainerRun:
+    custom = _json_prop(trainer, "custom_config")
+    return rec.TrainerRun(
+        execution_id=trainer.id,
+        run_fn=_prop(trainer, "run_fn"),
+        train_args=_json_prop(trainer, "train_args"),
+        eval_args=_json_prop(trainer, "eval_args"),
+        hyperparameters={k: v for k, v in custom.items() if k != "code_version"},
+        code_version=custom.get("code_version"),
+        trained_at=iso(trainer.create_time_since_epoch),
+    )
 
 
-def _anomalies(store, statistics) -> dict | None:
-    if statistics is None:
+def _thresholds(eval_config: dict) -> list[rec.Threshold]:
+    found = []
+    for spec in eval_config.get("metrics_specs", []):
+        for metric in spec.get("metrics", []):
+            for item in metric.get("per_slice_thresholds", []):
+                limit = item.get("threshold", {})
+                value, change = limit.get("value_threshold", {}), limit.get("change_threshold", {})
+                found.append(rec.Threshold(
+                    metric=metric["class_name"],
+                    slices=[s for s in item.get("slicing_specs", []) if s],
+                    lower_bound=value.get("lower_bound"),
+                    upper_bound=value.get("upper_bound"),
+                    change_absolute=change.get("absolute"),
+                    change_direction=change.get("direction"),
+                ))
+    return found
+
+
+def _slices(summary: dict) -> list[rec.SliceResult]:
+    if "slices" in summary:
+        return [rec.SliceResult(s["slice"], s["metrics"]) for s in summary["slices"]]
+    # Stores written before every slice was recorded: what there is.
+    found = [rec.SliceResult("overall", summary["overall"])] if summary.get("overall") else []
+    worst = summary.get("worst_slice")
+    return found + ([rec.SliceResult(worst["slice"], worst["metrics"])] if worst else [])
+
+
+def _evaluation(graph: Graph, model_id: int, users: list, summary: dict) -> rec.Evaluation | None:
+    evaluator = next((e for e in users if e.type.endswith("Evaluator")), None)
+    if evaluator is None:
         return None
-    downstream = subgraph(store, statistics.id, _OPTIONS.DOWNSTREAM, hops=2)
-    found = [a for a in downstream.artifacts.values() if a.type == "ExampleAnomalies"]
-    if not found:
-        return None
-    anomalies = min(found, key=lambda a: a.id)
-    return {**_ref(anomalies), "found": read_anomalies(anomalies.uri)}
+    blessing = graph.first(evaluator.id, OUTPUT, "ModelBlessing")
+    baseline = graph.first(evaluator.id, INPUT, "Model", key="baseline_model")
+    eval_config = _json_prop(evaluator, "eval_config")
+    return rec.Evaluation(
+        evaluation=_ref(graph.first(evaluator.id, OUTPUT, "ModelEvaluation")),
+        blessed=bool(_prop(blessing, "blessed")) if blessing is not None else None,
+        baseline_model_id=baseline.id if baseline is not None else None,
+        thresholds=_thresholds(eval_config),
+        slices=_slices(summary),
+        eval_config=eval_config,
+        evaluated_at=iso(evaluator.create_time_since_epoch),
+    )
 
 
-def _evaluation(graph: Graph, model_id: int) -> dict | None:
-    evaluators = [e for e in graph.consumers(model_id, "Evaluator") if e.last_known_state != e.CACHED]
-    if not evaluators:
-        return None
-    evaluator = evaluators[0]
-    evaluation = next(iter(graph.linked(evaluator.id, OUTPUT, "ModelEvaluation")), None)
-    blessing = next(iter(graph.linked(evaluator.id, OUTPUT, "ModelBlessing")), None)
-    baseline_ids = [
-        e.artifact_id for e in graph.events
-        if e.execution_id == evaluator.id and e.type == INPUT and e.path.steps
-        and e.path.steps[0].key == "baseline_model"
-    ]
-    return {
-        "evaluation": _ref(evaluation),
-        "blessed": bool(_prop(blessing, "blessed")) if blessing else None,
-        "baseline_model_id": baseline_ids[0] if baseline_ids else None,
-        "eval_config": json.loads(_prop(evaluator, "eval_config") or "{}"),
-        "evaluated_at": iso(evaluator.create_time_since_epoch),
-    }
-
-
-def _releases(graph: Graph) -> list[dict]:
+def _releases(store, graph: Graph, pushers: list) -> list[rec.Release]:
+    pushed = [a.id for p in pushers for a in graph.linked(p.id, OUTPUT, "PushedModel")]
     found = [
-        a for a in graph.artifacts.values()
-        if a.type == "TollgateRelease" and _prop(a, "released") == 1
+        a for p in graph.add(executions(store, pushed, INPUT, "Publish"))
+        for a in graph.linked(p.id, OUTPUT, RELEASE_TYPE) if _prop(a, "released") == 1
     ]
     return [
-        {
-            "serving_path": _prop(r, "serving_path"),
-            "version": _prop(r, "version"),
-            "released_at": iso(r.create_time_since_epoch),
-        }
+        rec.Release(_prop(r, "serving_path"), _prop(r, "version"), iso(r.create_time_since_epoch))
         for r in sorted(found, key=lambda r: r.id)
     ]
 
 
-def releases_of(store, model_id: int) -> list[dict]:
+def releases_of(store, model_id: int) -> list[rec.Release]:
     """Where the model was released, oldest first."""
-    return _releases(subgraph(store, model_id, _OPTIONS.DOWNSTREAM))
+    graph = Graph(store)
+    return _releases(store, graph, graph.add(executions(store, [model_id], INPUT, "Pusher")))
 
 
-def model_lineage(store, model_id: int) -> dict:
-    """Everything MLMD knows about one model, as plain JSON-ready data."""
+def _users(graph: Graph, store, model_id: int) -> list:
+    """Executions that used the model as the candidate: its evaluation, sign-off, pushes."""
+    found = graph.add(executions(store, [model_id], INPUT))
+    return [e for e in found if graph.keys(e.id, model_id) != {"baseline_model"}]
+
+
+def _signoff_summary(graph: Graph, users: list, signoff: dict | None) -> dict:
+    if signoff and signoff.get("eval_summary"):
+        return signoff["eval_summary"]
+    for execution in reversed(users):
+        if execution.type.endswith("SignOff"):
+            blessing = graph.first(execution.id, OUTPUT, "ModelBlessing")
+            if blessing is not None and _prop(blessing, "eval_summary"):
+                return _json_prop(blessing, "eval_summary")
+    return {}
+
+
+def model_lineage(store, model_id: int) -> rec.ModelLineage:
+    """Everything MLMD knows about one model."""
     [model] = store.get_artifacts_by_id([model_id])
-    upstream = subgraph(store, model_id, _OPTIONS.UPSTREAM)
-    downstream = subgraph(store, model_id, _OPTIONS.DOWNSTREAM)
-    trainer = upstream.producer(model_id)
+    graph = Graph(store)
+    trainer = producer(store, model_id)
     if trainer is None:
         raise TollgateError(f"model {model_id} has no recorded producer; is this a Tollgate store?")
-    examples = next(iter(upstream.linked(trainer.id, INPUT, "Examples")), None)
-    schema = next(iter(upstream.linked(trainer.id, INPUT, "Schema")), None)
-    schema_gen = upstream.producer(schema.id) if schema else None
-    statistics = (
-        next(iter(upstream.linked(schema_gen.id, INPUT, "ExampleStatistics")), None)
-        if schema_gen else None
-    )
+    graph.add([trainer])
+    examples = graph.first(trainer.id, INPUT, "Examples")
+    schema = graph.first(trainer.id, INPUT, "Schema")
+    makers = graph.add(executions(store, [a.id for a in graph.linked(trainer.id, INPUT)], OUTPUT))
+    statistics = next((a for m in makers for a in graph.linked(m.id, INPUT, "ExampleStatistics")), None)
+    stats_ids = [statistics.id] if statistics is not None else []
+    graph.add(executions(store, stats_ids, OUTPUT) + executions(store, stats_ids, INPUT, "ExampleValidator"))
+    anomalies = next((a for a in graph.artifacts.values() if a.type == "ExampleAnomalies"), None)
+    users = _users(graph, store, model_id)
+    signoff = records.signoff_state(store, model_id)
     run = [c.name for c in store.get_contexts_by_execution(trainer.id) if c.type == "pipeline_run"]
-    data = _data(upstream, examples)
+    data = _data(graph, examples)
     if statistics is not None:
-        data["rows"] = _rows(statistics)
-    return {
-        "model": {"id": model.id, "uri": model.uri},
-        "run_id": run[0] if run else None,
-        "data": data,
-        "statistics": _ref(statistics),
-        "anomalies": _anomalies(store, statistics),
-        "schema": _ref(schema),
-        "transform_graph": _ref(next(iter(upstream.linked(trainer.id, INPUT, "TransformGraph")), None)),
-        "trainer": _trainer(trainer),
-        "evaluation": _evaluation(downstream, model_id),
-        "signoff": records.signoff_state(store, model_id),
-        "releases": _releases(downstream),
-    }
+        data = rec.DataInput(**{**data.__dict__, "rows": _rows(statistics)})
+    return rec.ModelLineage(
+        model=rec.Ref(model.id, model.uri),
+        run_id=run[0] if run else None,
+        data=data,
+        statistics=_ref(statistics),
+        anomalies=(
+            rec.Anomalies(anomalies.id, anomalies.uri, read_anomalies(anomalies.uri))
+            if anomalies is not None else None
+        ),
+        schema=_ref(schema),
+        transform_graph=_ref(graph.first(trainer.id, INPUT, "TransformGraph")),
+        trainer=_trainer(trainer),
+        evaluation=_evaluation(graph, model_id, users, _signoff_summary(graph, users, signoff)),
+        signoff=signoff,
+        releases=_releases(store, graph, [e for e in users if e.type.endswith("Pusher")]),
+        execution_ids=sorted(graph.executions),
+    )
 
 
-def audit(store, since: str | None = None) -> list[dict]:
+def audit(store, since: str | None = None) -> list[rec.AuditEntry]:
     """Every release in order: model, data, metrics, approver, when."""
     entries = []
-    for release in sorted(store.get_artifacts_by_type("TollgateRelease"), key=lambda r: r.id):
-        if _prop(release, "released") != 1:
-            continue
+    for release in _released(store):
         released_at = iso(release.create_time_since_epoch)
         if since and released_at < since:
             continue
-        upstream = subgraph(store, release.id, _OPTIONS.UPSTREAM, hops=4)
-        model = max((a for a in upstream.artifacts.values() if a.type == "Model"), key=lambda m: m.id)
-        lineage = model_lineage(store, model.id)
-        signoff = lineage["signoff"] or {}
-        entries.append({
-            "released_at": released_at,
-            "serving_path": _prop(release, "serving_path"),
-            "model_id": model.id,
-            "run_id": lineage["run_id"],
-            "data": lineage["data"].get("input_base"),
-            "input_fingerprint": lineage["data"].get("input_fingerprint"),
-            "metrics": (signoff.get("eval_summary") or {}).get("overall"),
-            "approver": signoff.get("approver"),
-            "decided_at": signoff.get("decided_at"),
-        })
+        model_id = released_model(store, release.id)
+        graph = Graph(store)
+        trainer = graph.add([producer(store, model_id)])[0]
+        examples = graph.first(trainer.id, INPUT, "Examples")
+        graph.add(executions(store, [examples.id] if examples is not None else [], OUTPUT))
+        data = _data(graph, examples)
+        signoff = records.signoff_state(store, model_id) or {}
+        run = [c.name for c in store.get_contexts_by_execution(trainer.id) if c.type == "pipeline_run"]
+        entries.append(rec.AuditEntry(
+            released_at=released_at,
+            serving_path=_prop(release, "serving_path"),
+            model_id=model_id,
+            run_id=run[0] if run else None,
+            data=data.input_base,
+            input_fingerprint=data.input_fingerprint,
+            metrics=(signoff.get("eval_summary") or {}).get("overall"),
+            approver=signoff.get("approver"),
+            decided_at=signoff.get("decided_at"),
+        ))
     return entries
-
-
-def render_text(lineage: dict) -> str:
-    """The lineage for people: one fact per line, in the order things happened."""
-    data, trainer = lineage["data"], lineage["trainer"]
-    evaluation, signoff = lineage["evaluation"] or {}, lineage["signoff"] or {}
-    overall = (signoff.get("eval_summary") or {}).get("overall") or {}
-    anomalies = (lineage["anomalies"] or {}).get("found")
-    lines = [
-        f"model        {lineage['model']['id']}  {lineage['model']['uri']}",
-        f"run          {lineage['run_id']}",
-        f"data         {data.get('input_base')} ({', '.join(data.get('input_patterns') or [])})",
-        f"fingerprint  {data.get('input_fingerprint')}",
-        f"rows         {data.get('rows')}",
-        f"examples     {(data.get('examples') or {}).get('uri')}",
-        f"statistics   {(lineage['statistics'] or {}).get('uri')}",
-        f"anomalies    {'none' if anomalies == [] else anomalies}",
-        f"schema       {(lineage['schema'] or {}).get('uri')}",
-        f"transform    {(lineage['transform_graph'] or {}).get('uri')}",
-        f"trainer      {trainer['run_fn']} {trainer['train_args']} {trainer['hyperparameters']}",
-        f"code         {trainer['code_version']}",
-        f"evaluation   blessed={evaluation.get('blessed')} baseline model={evaluation.get('baseline_model_id')}"
-        + (f" auc={overall['auc']:.4f}" if "auc" in overall else ""),
-        f"sign-off     {signoff.get('status') or 'none'}"
-        + (f" by {signoff['approver']} at {signoff['decided_at']}" if signoff.get("approver") else ""),
-    ]
-    lines += [f"released     {r['serving_path']} at {r['released_at']}" for r in lineage["releases"]]
-    return "\n".join(lines)
 
 
 def _examples_for(store, data: str) -> list:
@@ -291,34 +275,82 @@ def _examples_for(store, data: str) -> list:
     if data.isdigit():
         return [e for e in examples if _prop(e, "span") == int(data)]
     wanted = os.path.abspath(data)
+    graph = Graph(store)
+    graph.add(executions(store, [e.id for e in examples], OUTPUT, "ExampleGen"))
     found = []
     for artifact in examples:
-        maker = subgraph(store, artifact.id, _OPTIONS.UPSTREAM, hops=1).producer(artifact.id)
-        if maker is None or not maker.type.endswith("ExampleGen"):
+        maker = graph.maker(artifact.id)
+        if maker is None:
             continue
         base = _prop(maker, "input_base") or ""
-        patterns = [s.get("pattern") for s in json.loads(_prop(maker, "input_config") or "{}").get("splits", [])]
+        patterns = [s.get("pattern") for s in _json_prop(maker, "input_config").get("splits", [])]
         if wanted == base or any(fnmatch.fnmatch(wanted, os.path.join(base, p)) for p in patterns):
             found.append(artifact)
     return found
 
 
-def models_trained_on(store, data: str) -> list[dict]:
+def models_trained_on(store, data: str) -> list[rec.TrainedOn]:
     """Every model trained on the data, and whether it was released."""
+    graph = Graph(store)
     models = {}
     for examples in _examples_for(store, data):
-        downstream = subgraph(store, examples.id, _OPTIONS.DOWNSTREAM, hops=2)
-        for trainer in downstream.consumers(examples.id, "Trainer"):
-            for model in downstream.linked(trainer.id, OUTPUT, "Model"):
+        for trainer in graph.add(executions(store, [examples.id], INPUT, "Trainer")):
+            for model in graph.linked(trainer.id, OUTPUT, "Model"):
                 models.setdefault(model.id, examples.id)
     entries = []
     for model_id, examples_id in sorted(models.items()):
         releases = releases_of(store, model_id)
-        entries.append({
-            "model_id": model_id,
-            "examples_id": examples_id,
-            "released": bool(releases),
-            "releases": releases,
-            "signoff": (records.signoff_state(store, model_id) or {}).get("status"),
-        })
+        status = (records.signoff_state(store, model_id) or {}).get("status")
+        entries.append(rec.TrainedOn(model_id, examples_id, bool(releases), releases, status))
     return entries
+
+
+def render_text(lineage: rec.ModelLineage) -> str:
+    """The lineage for people: one fact per line, in the order things happened."""
+    data, trainer, evaluation = lineage.data, lineage.trainer, lineage.evaluation
+    signoff = lineage.signoff or {}
+    anomalies = lineage.anomalies.found if lineage.anomalies else None
+    uri = lambda ref: ref.uri if ref else None  # noqa: E731
+    auc = lineage.overall.get("auc")
+    lines = [
+        f"model        {lineage.model.id}  {lineage.model.uri}",
+        f"run          {lineage.run_id}",
+        f"data         {data.input_base} ({', '.join(data.input_patterns)})",
+        f"fingerprint  {data.input_fingerprint}",
+        f"rows         {data.rows}",
+        f"examples     {uri(data.examples)}",
+        f"statistics   {uri(lineage.statistics)}",
+        f"anomalies    {'none' if anomalies == [] else anomalies}",
+        f"schema       {uri(lineage.schema)}",
+        f"transform    {uri(lineage.transform_graph)}",
+        f"trainer      {trainer.run_fn} {trainer.train_args} {trainer.hyperparameters}",
+        f"code         {trainer.code_version}",
+    ]
+    if evaluation:
+        lines.append(
+            f"evaluation   blessed={evaluation.blessed} baseline model={evaluation.baseline_model_id}"
+            + (f" auc={auc:.4f}" if auc is not None else "")
+        )
+        lines += [f"threshold    {_threshold_text(t)}" for t in evaluation.thresholds]
+        lines += [f"slice        {s.slice}: {metrics_text(s.metrics)}" for s in evaluation.slices]
+    lines.append(
+        f"sign-off     {signoff.get('status') or 'none'}"
+        + (f" by {signoff['approver']} at {signoff['decided_at']}" if signoff.get("approver") else "")
+    )
+    lines += [f"released     {r.serving_path} at {r.released_at}" for r in lineage.releases]
+    return "\n".join(lines)
+
+
+def _threshold_text(threshold: rec.Threshold) -> str:
+    parts = [threshold.metric, "on " + (str(threshold.slices) if threshold.slices else "overall")]
+    if threshold.lower_bound is not None:
+        parts.append(f">= {threshold.lower_bound}")
+    if threshold.upper_bound is not None:
+        parts.append(f"<= {threshold.upper_bound}")
+    if threshold.change_absolute is not None:
+        parts.append(f"change vs baseline >= {threshold.change_absolute}")
+    return " ".join(parts)
+
+
+def metrics_text(metrics: dict) -> str:
+    return ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())

@@ -11,29 +11,25 @@ from __future__ import annotations
 import html
 import os
 
-from pipeline.lineage import INPUT, OUTPUT, _OPTIONS, Graph, subgraph
+from pipeline.lineage import metrics_text
+from pipeline.lineage_records import ModelLineage
+from pipeline.lineage_walk import INPUT, Graph
 
 _W, _H, _DX, _DY = 190, 34, 230, 52
 
 
-def model_graph(store, model_id: int) -> tuple[dict, list]:
+def model_graph(store, lineage: ModelLineage) -> tuple[dict, list]:
     """({node_id: (label, kind)}, [(from, to)]) for the model's whole lineage."""
+    graph = Graph(store)
+    graph.add(store.get_executions_by_id(lineage.execution_ids))
     nodes, edges = {}, set()
-    for direction in (_OPTIONS.UPSTREAM, _OPTIONS.DOWNSTREAM):
-        graph: Graph = subgraph(store, model_id, direction)
-        keep = {
-            i for i, e in graph.executions.items()
-            if "Resolver" not in e.type and e.last_known_state != e.CACHED
-        }
-        for event in graph.events:
-            if event.execution_id not in keep or event.artifact_id not in graph.artifacts:
-                continue
-            execution = graph.executions[event.execution_id]
-            artifact = graph.artifacts[event.artifact_id]
-            nodes[f"e{execution.id}"] = (execution.type.rsplit(".", 1)[-1], "execution")
-            nodes[f"a{artifact.id}"] = (f"{artifact.type} {artifact.id}", "artifact")
-            pair = (f"a{artifact.id}", f"e{execution.id}")
-            edges.add(pair if event.type == INPUT else pair[::-1])
+    for event in graph.events:
+        execution = graph.executions[event.execution_id]
+        artifact = graph.artifacts[event.artifact_id]
+        nodes[f"e{execution.id}"] = (execution.type.rsplit(".", 1)[-1], "execution")
+        nodes[f"a{artifact.id}"] = (f"{artifact.type} {artifact.id}", "artifact")
+        pair = (f"a{artifact.id}", f"e{execution.id}")
+        edges.add(pair if event.type == INPUT else pair[::-1])
     return nodes, sorted(edges)
 
 
@@ -93,37 +89,30 @@ def to_svg(nodes: dict, edges: list) -> str:
     return "".join(parts)
 
 
-def write_model_report(path: str, lineage: dict, text: str, svg: str) -> str:
+def write_model_report(path: str, lineage: ModelLineage, text: str, svg: str) -> str:
     """One self-contained page per model: the graph, then every fact."""
     from pipeline.report import STYLE, feature_rows, table
 
-    signoff = lineage["signoff"] or {}
-    summary = signoff.get("eval_summary") or {}
-    metrics = [["overall", _fmt_metrics(summary.get("overall"))]]
-    worst = summary.get("worst_slice")
-    if worst:
-        metrics.append([f"worst: {worst['slice']}", _fmt_metrics(worst["metrics"])])
-    stats_uri = (lineage["statistics"] or {}).get("uri")
+    signoff = lineage.signoff or {}
+    slices = lineage.evaluation.slices if lineage.evaluation else []
+    metrics = [[s.slice, metrics_text(s.metrics) or "-"] for s in slices]
+    stats_uri = lineage.statistics.uri if lineage.statistics else ""
     stats_file = os.path.join(stats_uri, "Split-train", "FeatureStats.pb") if stats_uri else ""
     statistics = (
         table(["feature", "present", "missing", "summary"], feature_rows(stats_file))
         if stats_file and os.path.exists(stats_file) else "<p>no statistics recorded</p>"
     )
-    model_id = lineage["model"]["id"]
+    decisions = [[k, signoff.get(k) or "-"] for k in ("status", "approver", "decided_at", "comment", "triggered_by")]
+    model_id = lineage.model.id
     page = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Model {model_id}</title>"
         f"<style>{STYLE}</style></head><body><h1>Model {model_id}: lineage</h1>{svg}"
         f"<h2>Facts</h2><pre>{html.escape(text)}</pre>"
-        f"<h2>Evaluation</h2>{table(['slice', 'metrics'], metrics)}"
-        f"<h2>Decisions</h2>{table(['', ''], [[k, signoff.get(k) or '-'] for k in ('status', 'approver', 'decided_at', 'comment', 'triggered_by')])}"
+        f"<h2>Evaluation, per slice</h2>{table(['slice', 'metrics'], metrics)}"
+        f"<h2>Decisions</h2>{table(['', ''], decisions)}"
         f"<h2>Training data</h2>{statistics}</body></html>"
     )
     with open(path, "w") as handle:
         handle.write(page)
     return path
 
-
-def _fmt_metrics(metrics: dict | None) -> str:
-    if not metrics:
-        return "-"
-    return ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())

@@ -9,17 +9,26 @@ from components.anomaly_gate.component import AnomalyGate
 from components.baseline.strategy import BaselineModelStrategy
 from components.publish.component import STAGING, Publish
 from components.signoff.component import SignOff
-from pipeline.config import DEFAULT_HOME, TollgateConfig, current_user, to_json
+from pipeline.config import DEFAULT_HOME, IMAGE_DATA_ROOT, TollgateConfig, current_user, to_json
 from pipeline.eval_config import eval_config
 from pipeline.metadata import connection_config, metadata_spec
 from trainer import code_version
 
 
-def _example_gen(data: Path) -> tfx.components.CsvExampleGen:
-    # A directory contributes its *.csv files; a single file is read alone.
-    base, pattern = (data, "*.csv") if data.is_dir() else (data.parent, data.name)
+def _example_gen(config: TollgateConfig) -> tfx.components.CsvExampleGen:
+    if config.runner == "kubeflow":
+        # A pipeline parameter, so each scheduled run can name its own data
+        # and KFP's cache cannot mistake new data for an old run.
+        base = tfx.dsl.experimental.RuntimeParameter(
+            name="data_root", ptype=str, default=config.data_root or IMAGE_DATA_ROOT
+        )
+        pattern = "*.csv"
+    else:
+        # A directory contributes its *.csv files; a single file is read alone.
+        data = config.data_dir
+        base, pattern = (str(data), "*.csv") if data.is_dir() else (str(data.parent), data.name)
     return tfx.components.CsvExampleGen(
-        input_base=str(base),
+        input_base=base,
         input_config=tfx.proto.Input(
             splits=[tfx.proto.Input.Split(name="single_split", pattern=pattern)]
         ),
@@ -52,9 +61,32 @@ def _sign_off(config: TollgateConfig, trainer, evaluator) -> SignOff:
     )
 
 
+def _baseline(config: TollgateConfig, trainer) -> tfx.dsl.Resolver:
+    channels = {
+        "model": tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        "model_blessing": tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    }
+    if config.runner == "kubeflow":
+        # KFP compiles only TFX's two built-in strategies into its own
+        # artifact queries, so the cluster's baseline is the latest model
+        # with a positive blessing, the Evaluator's included (kubeflow/README.md).
+        return tfx.dsl.Resolver(
+            strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy, **channels
+        ).with_id("baseline_model_resolver")
+    return tfx.dsl.Resolver(
+        strategy_class=BaselineModelStrategy, candidate=trainer.outputs["model"], **channels
+    ).with_id("baseline_model_resolver")
+
+
+def _pipeline_root(config: TollgateConfig) -> str:
+    if config.runner == "kubeflow" and config.kubeflow.pipeline_root:
+        return config.kubeflow.pipeline_root
+    return str(config.pipeline_root)
+
+
 def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
     code = code_version()
-    example_gen = _example_gen(config.data_dir)
+    example_gen = _example_gen(config)
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = tfx.components.SchemaGen(
         statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
@@ -91,12 +123,7 @@ def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
             "code_version": code,
         },
     )
-    baseline = tfx.dsl.Resolver(
-        strategy_class=BaselineModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
-        candidate=trainer.outputs["model"],
-    ).with_id("baseline_model_resolver")
+    baseline = _baseline(config, trainer)
     evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
@@ -120,12 +147,13 @@ def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
     )
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,
-        pipeline_root=str(config.pipeline_root),
+        pipeline_root=_pipeline_root(config),
         components=[
             example_gen, statistics_gen, schema_gen, example_validator, anomaly_gate,
             transform, trainer, baseline, evaluator, sign_off, pusher, publish,
         ],
         enable_cache=config.enable_cache,
-        metadata_connection_config=connection_config(config),
+        # On Kubeflow, KFP's launcher connects to the cluster's own store.
+        metadata_connection_config=connection_config(config) if config.runner == "local" else None,
         beam_pipeline_args=config.beam_args,
     )

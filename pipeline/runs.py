@@ -17,6 +17,8 @@ Execution = metadata_store_pb2.Execution
 _FAILED = {Execution.FAILED, Execution.CANCELED}
 _DONE = {Execution.COMPLETE, Execution.CACHED}
 _OUTPUT = metadata_store_pb2.Event.OUTPUT
+# components.publish.component.Release.TYPE_NAME, without importing TFX.
+RELEASE_TYPE = "tollgate.Release"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +90,7 @@ def _record(store, run: metadata_store_pb2.Context) -> RunRecord:
         if artifact.type == "Model":
             model_id = artifact.id
         released = artifact.custom_properties.get("released")
-        if artifact.type == "TollgateRelease" and released and released.int_value == 1:
+        if artifact.type == RELEASE_TYPE and released and released.int_value == 1:
             pushed = artifact.custom_properties["serving_path"].string_value
     failed = {s.node for s in steps if s.state == "failed"}
     if failed == {"SignOff"}:

@@ -57,7 +57,7 @@ def show(config: TollgateConfig, model_id: int) -> dict:
     requests = records.requests_for_model(store, model_id)
     request = requests[-1] if requests else None
     decision = records.decision_for(store, request.id) if request else None
-    releases = [r["serving_path"] for r in releases_of(store, model_id)]
+    releases = [r.serving_path for r in releases_of(store, model_id)]
     if decision:
         past = records.PAST_TENSE[decision.decision]
         state = "released" if releases else f"{past}, not released"

@@ -16,6 +16,7 @@ from tfx import v1 as tfx  # noqa: E402
 from tfx_bsl.public import tfxio  # noqa: E402
 
 from trainer import features  # noqa: E402
+from trainer.strategy import choose_strategy  # noqa: E402
 
 EMBEDDING_LAYER = "embedding"
 LABEL = features.transformed_name(features.LABEL_KEY)
@@ -48,26 +49,36 @@ def build_model(hidden_units) -> keras.Model:
     return keras.Model({**numeric, **categorical}, output)
 
 
-def train(model: keras.Model, dataset: tf.data.Dataset, steps: int, learning_rate: float) -> float:
+def train(model: keras.Model, dataset: tf.data.Dataset, steps: int, learning_rate: float,
+          strategy: tf.distribute.Strategy | None = None) -> float:
     """Runs `steps` gradient steps in one graph; returns the last batch's loss.
 
     Keras' fit() converts its train step with AutoGraph, which on a model this
     small takes ten times longer than the training itself, and a Python loop
-    pays a call per step. Here the whole loop is one traced while_loop.
+    pays a call per step. Here the whole loop is one traced while_loop; each
+    step runs on every replica of the strategy (just once by default).
     """
-    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-    # Slots must exist before the loop: no variables can be created inside it.
-    optimizer.build(model.trainable_variables)
-    loss_fn = keras.losses.BinaryCrossentropy()
-    batches = iter(dataset)
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+        # Slots must exist before the loop: no variables can be created inside it.
+        optimizer.build(model.trainable_variables)
+    loss_fn = keras.losses.BinaryCrossentropy(reduction=keras.losses.Reduction.NONE)
+    batches = iter(strategy.experimental_distribute_dataset(dataset))
 
-    def step(i, _):
-        x, y = batches.get_next()
+    def replica_step(x, y):
         with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
+            # Averaged over the global batch, so replicas' gradients add up right.
+            # Labels as (batch, 1), like the predictions: one loss per example.
+            per_example = loss_fn(tf.reshape(y, [-1, 1]), model(x, training=True))
+            loss = tf.nn.compute_average_loss(per_example)
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return i + 1, loss
+        return loss
+
+    def step(i, _):
+        losses = strategy.run(replica_step, args=batches.get_next())
+        return i + 1, strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
 
     @tf.function(autograph=False)
     def loop():
@@ -168,13 +179,15 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
         _dataset(files, fn_args.data_accessor, tft_layer, tf_transform_output, batch_size)
         for files in (fn_args.train_files, fn_args.eval_files)
     )
-    model = build_model(tuple(hparams.get("hidden_units", (64, 32))))
+    strategy, why = choose_strategy()
+    with strategy.scope():
+        model = build_model(tuple(hparams.get("hidden_units", (64, 32))))
     last_loss = train(
-        model, train_data, fn_args.train_steps, float(hparams.get("learning_rate", 0.003))
+        model, train_data, fn_args.train_steps, float(hparams.get("learning_rate", 0.003)), strategy
     )
     logging.info(
-        "Trained %d steps, last loss %.4f; eval %s",
-        fn_args.train_steps, last_loss, evaluate(model, eval_data, fn_args.eval_steps),
+        "Trained %d steps with %s, last loss %.4f; eval %s",
+        fn_args.train_steps, why, last_loss, evaluate(model, eval_data, fn_args.eval_steps),
     )
     # save_traces=False skips re-tracing every Keras layer: the signatures
     # above are the serving interface, and they are traced anyway.

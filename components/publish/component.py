@@ -23,7 +23,8 @@ STAGING = ".staging"
 class Release(tfx.dsl.Artifact):
     """A model made visible in the serving folder, or the record that it was not."""
 
-    TYPE_NAME = "TollgateRelease"
+    # KFP v2 takes custom types only as "namespace.Name".
+    TYPE_NAME = "tollgate.Release"
 
 
 def served_versions(serving_dir: str) -> list[str]:

@@ -20,12 +20,19 @@ class SignOffPending(RuntimeError):
     """No decision yet; the message holds the commands that give one."""
 
 
-def _eval_summary(evaluation_uri: str) -> dict:
-    overall, worst = overall_and_worst(read_slices(evaluation_uri))
-    return {"overall": overall, "worst_slice": dataclasses.asdict(worst) if worst else None}
+def eval_summary(evaluation_uri: str) -> dict:
+    """Overall, worst and every slice's metrics: kept in MLMD so that lineage
+    queries can show them without loading TensorFlow Model Analysis."""
+    slices = read_slices(evaluation_uri)
+    overall, worst = overall_and_worst(slices)
+    return {
+        "overall": overall,
+        "worst_slice": dataclasses.asdict(worst) if worst else None,
+        "slices": [dataclasses.asdict(s) for s in slices],
+    }
 
 
-def find_or_request(store, model, evaluation_uri: str, params: dict) -> records.Request:
+def find_or_request(store, model, summary: dict, params: dict) -> records.Request:
     """The model's open or decided request; a new one if it has none."""
     existing = records.requests_for_model(store, model.id)
     if existing:
@@ -37,7 +44,7 @@ def find_or_request(store, model, evaluation_uri: str, params: dict) -> records.
         model_digest(model.uri),
         params["pipeline"],
         triggered_by=params["triggered_by"],
-        eval_summary=_eval_summary(evaluation_uri),
+        eval_summary=summary,
         approve_command=f"{prefix} approve {model.id} --by NAME [--comment TEXT]",
         release_command=f"{prefix} release {model.id}",
         config=params["run_config"],
@@ -58,13 +65,15 @@ def wait_for_decision(store, request_id: int, timeout: float, poll: float):
 def sign_off(model, model_blessing, evaluation, blessing, params: dict) -> None:
     blessing.set_int_custom_property("current_model_id", model.id)
     blessing.set_string_custom_property("current_model", model.uri)
+    summary = eval_summary(evaluation.uri)
+    blessing.set_string_custom_property("eval_summary", json.dumps(summary, sort_keys=True))
     if not model_blessing.get_int_custom_property("blessed"):
         # The Evaluator said no: nobody is asked.
         blessing.set_int_custom_property("blessed", 0)
         blessing.set_string_custom_property("decision", "not evaluated as good enough")
         return
     store = open_store(json.loads(params["metadata"]))
-    request = find_or_request(store, model, evaluation.uri, params)
+    request = find_or_request(store, model, summary, params)
     current = model_digest(model.uri)
     if current != request.model_digest:
         raise ModelChanged(

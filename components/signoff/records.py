@@ -14,6 +14,7 @@ import dataclasses
 import datetime
 import json
 
+import ml_metadata
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 REQUEST_TYPE = "TollgateSignOffRequest"
@@ -132,21 +133,21 @@ def get_request(store, request_id: int) -> Request:
     return _read(artifact, Request)
 
 
+def _with_property(store, type_name: str, key: str, value: int) -> list:
+    """Artifacts of one type whose int property has the value: one indexed query."""
+    query = f"type = '{type_name}' AND custom_properties.{key}.int_value = {int(value)}"
+    return store.get_artifacts(list_options=ml_metadata.ListOptions(filter_query=query))
+
+
 def requests_for_model(store, model_id: int) -> list[Request]:
     """Every request made for the model, oldest first."""
-    found = [
-        _read(a, Request)
-        for a in store.get_artifacts_by_type(REQUEST_TYPE)
-        if a.custom_properties["model_id"].int_value == model_id
-    ]
+    found = [_read(a, Request) for a in _with_property(store, REQUEST_TYPE, "model_id", model_id)]
     return sorted(found, key=lambda r: r.id)
 
 
 def decision_for(store, request_id: int) -> Decision | None:
-    for artifact in store.get_artifacts_by_type(DECISION_TYPE):
-        if artifact.custom_properties["request_id"].int_value == request_id:
-            return _read(artifact, Decision)
-    return None
+    found = _with_property(store, DECISION_TYPE, "request_id", request_id)
+    return _read(min(found, key=lambda a: a.id), Decision) if found else None
 
 
 def pending_requests(store) -> list[Request]:

@@ -14,20 +14,45 @@ from pipeline.lineage import audit, model_lineage, render_text, resolve_model
 def test_lineage_names_the_input_file_and_the_executions(first_run):
     config, summary, store = first_run
     lineage = model_lineage(store, summary.run.model_id)
-    assert lineage["data"]["input_base"] == str(config.data_dir.parent)
-    assert lineage["data"]["input_patterns"] == ["taxi.csv"]
-    assert sum(lineage["data"]["rows"].values()) == 15002  # every CSV row, over both splits
+    assert lineage.data.input_base == str(config.data_dir.parent)
+    assert lineage.data.input_patterns == ["taxi.csv"]
+    assert sum(lineage.data.rows.values()) == 15002  # every CSV row, over both splits
     size = os.path.getsize(config.data_dir)
-    assert f"total_bytes:{size}," in lineage["data"]["input_fingerprint"]
-    runs_trainer = lineage["trainer"]["execution_id"]
-    assert store.get_executions_by_id([runs_trainer])[0].type.endswith("Trainer")
-    assert lineage["trainer"]["train_args"] == {"num_steps": config.trainer.train_steps}
-    assert lineage["trainer"]["code_version"].startswith("sha256:")
-    assert lineage["anomalies"]["found"] == []
-    assert lineage["evaluation"]["blessed"] is True
-    assert lineage["signoff"]["approver"] == "auditor"
-    assert [r["serving_path"] for r in lineage["releases"]] == [summary.run.pushed]
+    assert f"total_bytes:{size}," in lineage.data.input_fingerprint
+    assert store.get_executions_by_id([lineage.trainer.execution_id])[0].type.endswith("Trainer")
+    assert lineage.trainer.train_args == {"num_steps": config.trainer.train_steps}
+    assert lineage.trainer.code_version.startswith("sha256:")
+    assert lineage.anomalies.found == []
+    assert lineage.evaluation.blessed is True
+    assert lineage.signoff["approver"] == "auditor"
+    assert [r.serving_path for r in lineage.releases] == [summary.run.pushed]
     assert "approve by auditor" in render_text(lineage)
+
+
+def test_lineage_names_exactly_the_executions_that_made_the_model(first_run):
+    _, summary, store = first_run
+    lineage = model_lineage(store, summary.run.model_id)
+    made = {e.type.rsplit(".", 1)[-1] for e in store.get_executions_by_id(lineage.execution_ids)}
+    assert made == {
+        "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Transform", "Trainer",
+        "Evaluator", "TollgateRequestSignOff", "TollgateDecide", "SignOff", "Pusher", "Publish",
+    }
+    # The release replayed the run from the cache: no cache hit stands in for a maker.
+    states = {e.last_known_state for e in store.get_executions_by_id(lineage.execution_ids)}
+    assert store.get_executions_by_id(lineage.execution_ids)[0].CACHED not in states
+
+
+def test_lineage_shows_every_slice_and_the_thresholds(first_run):
+    config, summary, store = first_run
+    evaluation = model_lineage(store, summary.run.model_id).evaluation
+    names = {s.slice for s in evaluation.slices}
+    assert "overall" in names
+    assert any(n.startswith("payment_type=") for n in names)
+    assert any(n.startswith("trip_start_hour=") for n in names)
+    [auc] = [t for t in evaluation.thresholds if t.metric == "AUC"]
+    assert auc.lower_bound == config.evaluator.min_auc
+    assert auc.change_absolute == -config.evaluator.max_auc_drop
+    assert auc.slices == []  # gated on the overall slice only
 
 
 def test_model_specs_resolve(first_run):
@@ -46,10 +71,10 @@ def test_model_specs_resolve(first_run):
 def test_audit_lists_the_release(first_run):
     _, summary, store = first_run
     [entry] = audit(store)
-    assert entry["model_id"] == summary.run.model_id
-    assert entry["serving_path"] == summary.run.pushed
-    assert entry["approver"] == "auditor"
-    assert entry["metrics"]["auc"] > 0.7
+    assert entry.model_id == summary.run.model_id
+    assert entry.serving_path == summary.run.pushed
+    assert entry.approver == "auditor"
+    assert entry.metrics["auc"] > 0.7
     assert audit(store, since="2999-01-01") == []
 
 
@@ -73,10 +98,10 @@ def test_reverse_query_finds_the_model_from_its_data(first_run):
     config, summary, store = first_run
     for data in (str(config.data_dir), str(config.data_dir.parent), "0"):
         [entry] = models_trained_on(store, data)
-        assert entry["model_id"] == summary.run.model_id
-        assert entry["released"] is True
-        assert entry["releases"][0]["serving_path"] == summary.run.pushed
-        assert entry["signoff"] == "approve"
+        assert entry.model_id == summary.run.model_id
+        assert entry.released is True
+        assert entry.releases[0].serving_path == summary.run.pushed
+        assert entry.signoff == "approve"
     assert models_trained_on(store, str(config.data_dir.parent / "other.csv")) == []
 
 
@@ -85,18 +110,18 @@ def test_graph_formats_draw_the_whole_lineage(first_run, tmp_path):
 
     _, summary, store = first_run
     model_id = summary.run.model_id
-    nodes, edges = model_graph(store, model_id)
+    lineage = model_lineage(store, model_id)
+    nodes, edges = model_graph(store, lineage)
     labels = {label.split()[0] for label, _ in nodes.values()}
     # From the CSV's examples to the release, with the person's decision on the way.
     for kind in ("Examples", "CsvExampleGen", "Trainer", "Evaluator", "TollgateDecide",
-                 "SignOff", "Pusher", "Publish", "TollgateRelease"):
+                 "SignOff", "Pusher", "Publish", "tollgate.Release"):
         assert kind in labels, kind
     assert (f"a{model_id}", next(n for n, (l, _) in nodes.items() if l == "Evaluator")) in edges
     dot = to_dot(nodes, edges)
     assert dot.startswith("digraph lineage {") and f"a{model_id} -> " in dot
     svg = to_svg(nodes, edges)
     assert svg.count("<rect") == len(nodes) and svg.count("<line") == len(edges)
-    lineage = model_lineage(store, model_id)
     page = open(write_model_report(str(tmp_path / "m.html"), lineage, render_text(lineage), svg)).read()
     assert "<svg" in page and "auditor" in page and "<td>fare</td>" in page
     assert "<script" not in page

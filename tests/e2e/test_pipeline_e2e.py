@@ -52,7 +52,7 @@ def test_run_blesses_and_publishes_the_model(first_run):
 def test_pushed_model_lineage_reaches_the_input_file(first_run):
     config, summary, store = first_run
     [release] = [
-        a for a in store.get_artifacts_by_type("TollgateRelease")
+        a for a in store.get_artifacts_by_type("tollgate.Release")
         if a.custom_properties["serving_path"].string_value == summary.run.pushed
     ]
     publish = producer(store, release.id)

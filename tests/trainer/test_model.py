@@ -34,3 +34,43 @@ def test_train_learns_a_separable_label():
     after = evaluate(model, data, 8)
     assert after["loss"] < before["loss"] / 2
     assert after["accuracy"] > 0.95
+
+
+def test_choose_strategy_takes_the_default_without_accelerators():
+    from trainer.strategy import choose_strategy
+
+    strategy, why = choose_strategy()
+    assert strategy.num_replicas_in_sync == 1
+    assert why == "default strategy on CPU"
+
+
+_MIRRORED = """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from tests.trainer.test_model import inputs
+from trainer.model import build_model, evaluate, train
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+assert strategy.num_replicas_in_sync == 2
+x, y = inputs(512)
+data = tf.data.Dataset.from_tensor_slices((x, y)).batch(64).repeat()
+with strategy.scope():
+    model = build_model((16, 8))
+train(model, data, steps=300, learning_rate=0.01, strategy=strategy)
+print("accuracy", evaluate(model, data, 8)["accuracy"])
+"""
+
+
+def test_the_training_loop_runs_on_two_replicas():
+    # Logical devices must be set before TensorFlow starts, hence a fresh process.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run(
+        [sys.executable, "-c", _MIRRORED], capture_output=True, text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    accuracy = float(result.stdout.split("accuracy")[-1])
+    assert accuracy > 0.95

@@ -1,0 +1,124 @@
+"""Typed answers to lineage questions. `to_json()` gives the stable JSON
+documented in the README; scripts rely on its field names, so only add."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+class Record:
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Ref(Record):
+    id: int
+    uri: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DataInput(Record):
+    examples: Ref | None = None
+    input_base: str | None = None
+    input_patterns: list = dataclasses.field(default_factory=list)
+    input_fingerprint: str | None = None
+    span: int | None = None
+    version: int | None = None
+    produced_at: str | None = None
+    rows: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Anomalies(Record):
+    id: int
+    uri: str
+    found: list
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainerRun(Record):
+    execution_id: int
+    run_fn: str | None
+    train_args: dict
+    eval_args: dict
+    hyperparameters: dict
+    code_version: str | None
+    trained_at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold(Record):
+    metric: str
+    slices: list  # [] means overall
+    lower_bound: float | None = None
+    upper_bound: float | None = None
+    change_absolute: float | None = None
+    change_direction: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SliceResult(Record):
+    slice: str  # "overall", or "feature=value"
+    metrics: dict
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluation(Record):
+    evaluation: Ref | None
+    blessed: bool | None
+    baseline_model_id: int | None
+    thresholds: list[Threshold]
+    slices: list[SliceResult]
+    eval_config: dict
+    evaluated_at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Release(Record):
+    serving_path: str
+    version: str
+    released_at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelLineage(Record):
+    model: Ref
+    run_id: str | None
+    data: DataInput
+    statistics: Ref | None
+    anomalies: Anomalies | None
+    schema: Ref | None
+    transform_graph: Ref | None
+    trainer: TrainerRun
+    evaluation: Evaluation | None
+    signoff: dict | None  # as in `tollgate run --json`
+    releases: list[Release]
+    execution_ids: list[int]  # every execution in this lineage, oldest first
+
+    @property
+    def overall(self) -> dict:
+        slices = self.evaluation.slices if self.evaluation else []
+        return next((s.metrics for s in slices if s.slice == "overall"), {})
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainedOn(Record):
+    model_id: int
+    examples_id: int
+    released: bool
+    releases: list[Release]
+    signoff: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditEntry(Record):
+    released_at: str
+    serving_path: str
+    model_id: int
+    run_id: str | None
+    data: str | None
+    input_fingerprint: str | None
+    metrics: dict | None
+    approver: str | None
+    decided_at: str | None

@@ -1,0 +1,90 @@
+"""Walking MLMD lineage in a few small queries, however often the pipeline ran.
+
+Every run served from the cache links the artifacts it re-used again: after
+200 runs a model has hundreds of producing and consuming executions, and a
+`get_lineage_subgraph` started from the artifact walks all of them. So each
+step here first finds the original executions with a filter query over events
+(cache hits left out), then asks `get_lineage_subgraph` for one hop around
+just those executions.
+"""
+
+from __future__ import annotations
+
+import ml_metadata
+from ml_metadata.proto import metadata_store_pb2 as mlmd
+
+INPUT, OUTPUT = mlmd.Event.INPUT, mlmd.Event.OUTPUT
+_OPTIONS = mlmd.LineageSubgraphQueryOptions
+_KIND = {INPUT: "INPUT", OUTPUT: "OUTPUT"}
+
+
+def _ids(ids) -> str:
+    return ", ".join(str(int(i)) for i in sorted(set(ids)))
+
+
+def executions(store, artifact_ids, kind: int, type_suffix: str = "") -> list:
+    """Original (not cached, not resolver) executions linked to the artifacts."""
+    if not artifact_ids:
+        return []
+    query = (
+        f"events_0.artifact_id IN ({_ids(artifact_ids)}) AND events_0.type = {_KIND[kind]} "
+        "AND last_known_state != CACHED"
+    )
+    if type_suffix:
+        query += f" AND type LIKE '%{type_suffix}'"
+    found = store.get_executions(list_options=ml_metadata.ListOptions(filter_query=query))
+    return sorted((e for e in found if not e.type.endswith("Resolver")), key=lambda e: e.id)
+
+
+def producer(store, artifact_id: int):
+    """The execution that made the artifact, or None."""
+    return next(iter(executions(store, [artifact_id], OUTPUT)), None)
+
+
+class Graph:
+    """Executions with their input and output artifacts, indexed for walking."""
+
+    def __init__(self, store):
+        self.store = store
+        self.artifacts: dict[int, mlmd.Artifact] = {}
+        self.executions: dict[int, mlmd.Execution] = {}
+        self.events: list[mlmd.Event] = []
+
+    def add(self, executions_to_add) -> list:
+        new = [e.id for e in executions_to_add if e.id not in self.executions]
+        if new:
+            options = _OPTIONS(max_num_hops=1, direction=_OPTIONS.BIDIRECTIONAL)
+            options.starting_executions.filter_query = f"id IN ({_ids(new)})"
+            found = self.store.get_lineage_subgraph(options, ["artifacts", "executions", "events"])
+            self.artifacts.update((a.id, a) for a in found.artifacts)
+            self.executions.update((e.id, e) for e in found.executions)
+            self.events.extend(e for e in found.events if e.execution_id in new)
+        return list(executions_to_add)
+
+    def linked(self, execution_id: int, kind: int, type_name: str = "", key: str = "") -> list:
+        """The execution's input or output artifacts, by type and channel key."""
+        found = []
+        for event in self.events:
+            if event.execution_id != execution_id or event.type != kind:
+                continue
+            artifact = self.artifacts.get(event.artifact_id)
+            if artifact is None or (type_name and artifact.type != type_name):
+                continue
+            if key and not (event.path.steps and event.path.steps[0].key == key):
+                continue
+            found.append(artifact)
+        return sorted(found, key=lambda a: a.id)
+
+    def first(self, execution_id: int, kind: int, type_name: str = "", key: str = ""):
+        return next(iter(self.linked(execution_id, kind, type_name, key)), None)
+
+    def maker(self, artifact_id: int):
+        """The execution in this graph that output the artifact, or None."""
+        ids = [e.execution_id for e in self.events if e.artifact_id == artifact_id and e.type == OUTPUT]
+        return self.executions[min(ids)] if ids else None
+
+    def keys(self, execution_id: int, artifact_id: int) -> set:
+        return {
+            e.path.steps[0].key for e in self.events
+            if e.execution_id == execution_id and e.artifact_id == artifact_id and e.path.steps
+        }
