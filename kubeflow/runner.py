@@ -17,7 +17,12 @@ from pipeline.config import IMAGE_DATA_ROOT, ResourceConfig, TollgateConfig
 from pipeline.errors import TollgateError
 
 # Components whose pods take resources from [kubeflow.<name>] in the config.
-RESOURCE_COMPONENTS = {"trainer": "Trainer", "transform": "Transform", "evaluator": "Evaluator"}
+RESOURCE_COMPONENTS = {
+    "trainer": "Trainer",
+    "transform": "Transform",
+    "evaluator": "Evaluator",
+    "embedding_exporter": "EmbeddingExporter",
+}
 
 
 def image_reference(config: TollgateConfig, override: str | None = None) -> str:
@@ -83,6 +88,8 @@ def build(config: TollgateConfig):
     for key, component_id in RESOURCE_COMPONENTS.items():
         resources = resource_spec(getattr(config.kubeflow, key))
         if resources is not None:
+            if component_id not in by_id:
+                raise TollgateError(f"kubeflow.{key} is set, but the pipeline has no {component_id}")
             by_id[component_id].with_platform_config(resources)
     return pipeline
 

@@ -207,6 +207,22 @@ def _print_trained_on(models: list, data: str, as_json: bool) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from pipeline import search
+
+    config = _config(args)
+    if args.k <= 0:
+        raise TollgateError("-k must be a positive number of results")
+    found = search.like(config, args.like, args.k) if args.like is not None else search.by_row(config, args.row, args.k)
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    for rank, hit in enumerate(found, 1):
+        source = "  ".join(f"{k}={v}" for k, v in (hit["source"] or {}).items())
+        print(f"{rank:>3}  {hit['key']:>19}  {hit['distance']:9.4f}  {hit['split']:<6} {source}")
+    return 0
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from pipeline.lineage import audit
     from pipeline.metadata import store_for
@@ -267,6 +283,12 @@ def parser() -> argparse.ArgumentParser:
     audit = add("audit", "every release in order: model, data, metrics, approver")
     audit.add_argument("--since", help="only releases at or after this UTC date (YYYY-MM-DD)")
     audit.set_defaults(handler=cmd_audit)
+    search = add("search", "nearest examples in the served vector index")
+    query = search.add_mutually_exclusive_group(required=True)
+    query.add_argument("--like", type=int, help="an example key, as printed by an earlier search")
+    query.add_argument("--row", help="an ad-hoc row, 'column=value,...', embedded by the served model")
+    search.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    search.set_defaults(handler=cmd_search)
     from kubeflow.commands import register
 
     register(sub, add)

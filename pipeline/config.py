@@ -96,6 +96,20 @@ class BeamConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class EmbeddingsConfig:
+    enabled: bool = True
+    # Empty: the trained model's `embed` signature; else "package.module.function"
+    # taking a list of serialized tf.Examples and returning one vector each.
+    encoder: str = ""
+    splits: tuple[str, ...] = ()  # empty: every split
+    columns: tuple[str, ...] = ("trip_start_hour", "payment_type", "fare", "trip_miles", "company")
+    # Empty: Milvus Lite in <home>/milvus/<pipeline_name>.db; or a server,
+    # e.g. http://milvus:19530 (its token from $TOLLGATE_MILVUS_TOKEN).
+    milvus_uri: str = ""
+    alias: str = ""  # empty: <pipeline_name>_serving
+
+
+@dataclasses.dataclass(frozen=True)
 class ResourceConfig:
     """One component's pod on Kubeflow; zeros leave the cluster's defaults."""
 
@@ -124,6 +138,7 @@ class KubeflowConfig:
     trainer: ResourceConfig = ResourceConfig(cpu=4.0, memory_gb=16.0)
     transform: ResourceConfig = ResourceConfig()
     evaluator: ResourceConfig = ResourceConfig()
+    embedding_exporter: ResourceConfig = ResourceConfig()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,6 +152,7 @@ class TollgateConfig:
     signoff: SignOffConfig = SignOffConfig()
     metadata: MetadataConfig = MetadataConfig()
     beam: BeamConfig = BeamConfig()
+    embeddings: EmbeddingsConfig = EmbeddingsConfig()
     kubeflow: KubeflowConfig = KubeflowConfig()
     # Which backend the pipeline is built for: "local" or "kubeflow"; set by
     # the runner, not by hand.
@@ -158,6 +174,15 @@ class TollgateConfig:
     @property
     def serving_dir(self) -> Path:
         return self.home_dir / "serving" / self.pipeline_name
+
+    @property
+    def milvus_uri(self) -> str:
+        return self.embeddings.milvus_uri or str(self.home_dir / "milvus" / f"{self.pipeline_name}.db")
+
+    @property
+    def vector_alias(self) -> str:
+        # Milvus names take letters, digits and underscores only.
+        return self.embeddings.alias or f"{self.pipeline_name.replace('-', '_')}_serving"
 
     @property
     def logs_dir(self) -> Path:
@@ -229,7 +254,7 @@ def _build(base: Any, values: Mapping[str, Any], prefix: str, source: str):
 
 def _resource_problems(kubeflow: KubeflowConfig) -> list[str]:
     problems = []
-    for name in ("trainer", "transform", "evaluator"):
+    for name in ("trainer", "transform", "evaluator", "embedding_exporter"):
         spec: ResourceConfig = getattr(kubeflow, name)
         key = f"kubeflow.{name}"
         if spec.cpu < 0 or spec.memory_gb < 0 or spec.accelerator_count < 0:

@@ -17,8 +17,12 @@ from components.anomaly_gate.anomalies import read_anomalies
 from components.signoff import records
 from pipeline import lineage_records as rec
 from pipeline.errors import TollgateError
-from pipeline.lineage_walk import INPUT, OUTPUT, Graph, executions, producer
+from pipeline.lineage_walk import INPUT, OUTPUT, Graph, executions, executions_for, producer
 from pipeline.runs import RELEASE_TYPE, iso
+
+# The exporter's and index pusher's artifact types, named here so that a
+# query never imports TFX.
+EMBEDDINGS_TYPE, VECTOR_INDEX_TYPE = "tollgate.Embeddings", "tollgate.VectorIndex"
 
 
 def _prop(message, key: str):
@@ -165,10 +169,14 @@ def _evaluation(graph: Graph, model_id: int, users: list, summary: dict) -> rec.
     )
 
 
-def _releases(store, graph: Graph, pushers: list) -> list[rec.Release]:
-    pushed = [a.id for p in pushers for a in graph.linked(p.id, OUTPUT, "PushedModel")]
+def _pushed(graph: Graph, users: list) -> list[int]:
+    return [a.id for p in users if p.type.endswith(".Pusher") for a in graph.linked(p.id, OUTPUT, "PushedModel")]
+
+
+def _releases(graph: Graph, pushed: list[int]) -> list[rec.Release]:
+    """Releases of the pushed models; their Publish executions must be in the graph."""
     found = [
-        a for p in graph.add(executions(store, pushed, INPUT, "Publish"))
+        a for p in graph.using(pushed, "Publish")
         for a in graph.linked(p.id, OUTPUT, RELEASE_TYPE) if _prop(a, "released") == 1
     ]
     return [
@@ -180,12 +188,41 @@ def _releases(store, graph: Graph, pushers: list) -> list[rec.Release]:
 def releases_of(store, model_id: int) -> list[rec.Release]:
     """Where the model was released, oldest first."""
     graph = Graph(store)
-    return _releases(store, graph, graph.add(executions(store, [model_id], INPUT, "Pusher")))
+    pushed = _pushed(graph, graph.add(executions(store, [model_id], INPUT, ".Pusher")))
+    graph.add(executions(store, pushed, INPUT, "Publish"))
+    return _releases(graph, pushed)
 
 
-def _users(graph: Graph, store, model_id: int) -> list:
+def _exported(graph: Graph, users: list):
+    exporter = next((e for e in users if e.type.endswith("EmbeddingExporter")), None)
+    return graph.first(exporter.id, OUTPUT, EMBEDDINGS_TYPE) if exporter else None
+
+
+def _embeddings(graph: Graph, embeddings) -> rec.EmbeddingExport | None:
+    """The export and where it was loaded; its index pushers must be in the graph."""
+    if embeddings is None:
+        return None
+    pushers = graph.using([embeddings.id], "VectorIndexPusher")
+    loaded = [
+        a for p in pushers for a in graph.linked(p.id, OUTPUT, VECTOR_INDEX_TYPE) if _prop(a, "loaded") == 1
+    ]
+    return rec.EmbeddingExport(
+        embeddings=_ref(embeddings),
+        count=_prop(embeddings, "count"),
+        dimension=_prop(embeddings, "dimension"),
+        split=_prop(embeddings, "split"),
+        encoder=_prop(embeddings, "encoder"),
+        indexes=[
+            rec.VectorIndex(_prop(a, "uri"), _prop(a, "collection"), _prop(a, "alias"),
+                            _prop(a, "count"), iso(a.create_time_since_epoch))
+            for a in loaded
+        ],
+    )
+
+
+def _candidate_users(graph: Graph, model_id: int) -> list:
     """Executions that used the model as the candidate: its evaluation, sign-off, pushes."""
-    found = graph.add(executions(store, [model_id], INPUT))
+    found = graph.using([model_id], "")
     return [e for e in found if graph.keys(e.id, model_id) != {"baseline_model"}]
 
 
@@ -201,7 +238,7 @@ def _signoff_summary(graph: Graph, users: list, signoff: dict | None) -> dict:
 
 
 def model_lineage(store, model_id: int) -> rec.ModelLineage:
-    """Everything MLMD knows about one model."""
+    """Everything MLMD knows about one model, in four rounds of two queries."""
     [model] = store.get_artifacts_by_id([model_id])
     graph = Graph(store)
     trainer = producer(store, model_id)
@@ -213,9 +250,15 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
     makers = graph.add(executions(store, [a.id for a in graph.linked(trainer.id, INPUT)], OUTPUT))
     statistics = next((a for m in makers for a in graph.linked(m.id, INPUT, "ExampleStatistics")), None)
     stats_ids = [statistics.id] if statistics is not None else []
-    graph.add(executions(store, stats_ids, OUTPUT) + executions(store, stats_ids, INPUT, "ExampleValidator"))
+    graph.add(executions_for(
+        store, (stats_ids, OUTPUT, ""), (stats_ids, INPUT, "ExampleValidator"), ([model_id], INPUT, ""),
+    ))
+    users = _candidate_users(graph, model_id)
+    pushed, embeddings = _pushed(graph, users), _exported(graph, users)
+    graph.add(executions_for(
+        store, (pushed, INPUT, "Publish"), ([embeddings.id] if embeddings else [], INPUT, "VectorIndexPusher"),
+    ))
     anomalies = next((a for a in graph.artifacts.values() if a.type == "ExampleAnomalies"), None)
-    users = _users(graph, store, model_id)
     signoff = records.signoff_state(store, model_id)
     run = [c.name for c in store.get_contexts_by_execution(trainer.id) if c.type == "pipeline_run"]
     data = _data(graph, examples)
@@ -235,7 +278,8 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
         trainer=_trainer(trainer),
         evaluation=_evaluation(graph, model_id, users, _signoff_summary(graph, users, signoff)),
         signoff=signoff,
-        releases=_releases(store, graph, [e for e in users if e.type.endswith("Pusher")]),
+        releases=_releases(graph, pushed),
+        embeddings=_embeddings(graph, embeddings),
         execution_ids=sorted(graph.executions),
     )
 
@@ -338,6 +382,10 @@ def render_text(lineage: rec.ModelLineage) -> str:
         + (f" by {signoff['approver']} at {signoff['decided_at']}" if signoff.get("approver") else "")
     )
     lines += [f"released     {r.serving_path} at {r.released_at}" for r in lineage.releases]
+    if lineage.embeddings:
+        export = lineage.embeddings
+        lines.append(f"embeddings   {export.count} x {export.dimension}-d ({export.encoder}) {export.embeddings.uri}")
+        lines += [f"index        {i.collection} as {i.alias} in {i.uri} at {i.loaded_at}" for i in export.indexes]
     return "\n".join(lines)
 
 

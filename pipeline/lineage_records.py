@@ -82,6 +82,25 @@ class Release(Record):
 
 
 @dataclasses.dataclass(frozen=True)
+class VectorIndex(Record):
+    uri: str
+    collection: str
+    alias: str
+    count: int
+    loaded_at: str
+
+
+@dataclasses.dataclass(frozen=True)
+class EmbeddingExport(Record):
+    embeddings: Ref
+    count: int | None
+    dimension: int | None
+    split: str | None
+    encoder: str | None
+    indexes: list[VectorIndex]  # where a release loaded them, oldest first
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelLineage(Record):
     model: Ref
     run_id: str | None
@@ -94,6 +113,7 @@ class ModelLineage(Record):
     evaluation: Evaluation | None
     signoff: dict | None  # as in `tollgate run --json`
     releases: list[Release]
+    embeddings: EmbeddingExport | None
     execution_ids: list[int]  # every execution in this lineage, oldest first
 
     @property

@@ -22,18 +22,29 @@ def _ids(ids) -> str:
     return ", ".join(str(int(i)) for i in sorted(set(ids)))
 
 
-def executions(store, artifact_ids, kind: int, type_suffix: str = "") -> list:
-    """Original (not cached, not resolver) executions linked to the artifacts."""
-    if not artifact_ids:
+def executions_for(store, *clauses) -> list:
+    """Original (not cached, not resolver) executions matching any clause.
+
+    A clause is (artifact_ids, INPUT or OUTPUT, type suffix or ""): the
+    executions linked that way to those artifacts. One filter query for all.
+    """
+    # Each event-type predicate may appear only once: MLMD's rewriting of
+    # enum predicates fails on a repeated one, so clauses are grouped by kind.
+    by_kind: dict[int, list[str]] = {}
+    for artifact_ids, kind, type_suffix in clauses:
+        if artifact_ids:
+            part = f"events_0.artifact_id IN ({_ids(artifact_ids)})"
+            by_kind.setdefault(kind, []).append(f"({part} AND type LIKE '%{type_suffix}')" if type_suffix else f"({part})")
+    if not by_kind:
         return []
-    query = (
-        f"events_0.artifact_id IN ({_ids(artifact_ids)}) AND events_0.type = {_KIND[kind]} "
-        "AND last_known_state != CACHED"
-    )
-    if type_suffix:
-        query += f" AND type LIKE '%{type_suffix}'"
+    groups = [f"(events_0.type = {_KIND[kind]} AND ({' OR '.join(parts)}))" for kind, parts in by_kind.items()]
+    query = f"last_known_state != CACHED AND ({' OR '.join(groups)})"
     found = store.get_executions(list_options=ml_metadata.ListOptions(filter_query=query))
     return sorted((e for e in found if not e.type.endswith("Resolver")), key=lambda e: e.id)
+
+
+def executions(store, artifact_ids, kind: int, type_suffix: str = "") -> list:
+    return executions_for(store, (artifact_ids, kind, type_suffix))
 
 
 def producer(store, artifact_id: int):
@@ -82,6 +93,12 @@ class Graph:
         """The execution in this graph that output the artifact, or None."""
         ids = [e.execution_id for e in self.events if e.artifact_id == artifact_id and e.type == OUTPUT]
         return self.executions[min(ids)] if ids else None
+
+    def using(self, artifact_ids, type_suffix: str) -> list:
+        """Executions in this graph that read any of the artifacts."""
+        ids = {e.execution_id for e in self.events if e.artifact_id in artifact_ids and e.type == INPUT}
+        found = [self.executions[i] for i in ids if self.executions[i].type.endswith(type_suffix)]
+        return sorted(found, key=lambda e: e.id)
 
     def keys(self, execution_id: int, artifact_id: int) -> set:
         return {

@@ -7,8 +7,10 @@ from tfx import v1 as tfx
 
 from components.anomaly_gate.component import AnomalyGate
 from components.baseline.strategy import BaselineModelStrategy
+from components.embedding_exporter.component import EmbeddingExporter
 from components.publish.component import STAGING, Publish
 from components.signoff.component import SignOff
+from components.vector_index_pusher.component import VectorIndexPusher
 from pipeline.config import DEFAULT_HOME, IMAGE_DATA_ROOT, TollgateConfig, current_user, to_json
 from pipeline.eval_config import eval_config
 from pipeline.metadata import connection_config, metadata_spec
@@ -78,6 +80,25 @@ def _baseline(config: TollgateConfig, trainer) -> tfx.dsl.Resolver:
     ).with_id("baseline_model_resolver")
 
 
+def _embeddings(config: TollgateConfig, example_gen, trainer, publish) -> list:
+    columns = json.dumps(list(config.embeddings.columns))
+    exporter = EmbeddingExporter(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        columns=columns,
+        splits=",".join(config.embeddings.splits),
+        encoder=config.embeddings.encoder,
+    )
+    index_pusher = VectorIndexPusher(
+        embeddings=exporter.outputs["embeddings"],
+        release=publish.outputs["release"],
+        uri=config.milvus_uri,
+        alias=config.vector_alias,
+        columns=columns,
+    )
+    return [exporter, index_pusher]
+
+
 def _pipeline_root(config: TollgateConfig) -> str:
     if config.runner == "kubeflow" and config.kubeflow.pipeline_root:
         return config.kubeflow.pipeline_root
@@ -145,13 +166,16 @@ def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
         blessing=sign_off.outputs["blessing"],
         serving_dir=str(config.serving_dir),
     )
+    components = [
+        example_gen, statistics_gen, schema_gen, example_validator, anomaly_gate,
+        transform, trainer, baseline, evaluator, sign_off, pusher, publish,
+    ]
+    if config.embeddings.enabled:
+        components += _embeddings(config, example_gen, trainer, publish)
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=_pipeline_root(config),
-        components=[
-            example_gen, statistics_gen, schema_gen, example_validator, anomaly_gate,
-            transform, trainer, baseline, evaluator, sign_off, pusher, publish,
-        ],
+        components=components,
         enable_cache=config.enable_cache,
         # On Kubeflow, KFP's launcher connects to the cluster's own store.
         metadata_connection_config=connection_config(config) if config.runner == "local" else None,

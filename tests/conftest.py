@@ -53,6 +53,7 @@ def first_run(tmp_path_factory):
     config = load_config(None, home=str(root / "home"), data_root=str(data), trainer__train_steps=200)
     awaiting = run_pipeline(config)
     assert awaiting.run.status == "awaiting sign-off" and awaiting.run.pushed is None
+    assert not Path(config.milvus_uri).exists()  # no vector index before a release
     store = store_for(config)
     [request] = records.pending_requests(store)
     policy = records.Policy(approvers=(), allow_self_approval=False)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,6 +94,9 @@ def test_unblessed_model_exits_zero_and_pushes_nothing(tmp_path):
     assert summary["status"] == "succeeded"
     assert summary["blessed"] is False
     assert summary["pushed"] is None
-    assert "[12/12] Publish" in result.stderr
+    # Every step ran to the end; Publish and the index pusher released nothing.
+    assert re.search(r"\[\d+/14\] Publish +done", result.stderr)
+    assert re.search(r"\[\d+/14\] VectorIndexPusher +done", result.stderr)
+    assert not (home / "milvus").exists()
     serving = home / "serving" / "tollgate"
     assert [p for p in os.listdir(serving) if not p.startswith(".")] == [] if serving.exists() else True

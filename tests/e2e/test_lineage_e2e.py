@@ -36,6 +36,7 @@ def test_lineage_names_exactly_the_executions_that_made_the_model(first_run):
     assert made == {
         "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "Transform", "Trainer",
         "Evaluator", "TollgateRequestSignOff", "TollgateDecide", "SignOff", "Pusher", "Publish",
+        "EmbeddingExporter", "VectorIndexPusher",
     }
     # The release replayed the run from the cache: no cache hit stands in for a maker.
     states = {e.last_known_state for e in store.get_executions_by_id(lineage.execution_ids)}

@@ -16,6 +16,7 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2
 
 from components.signoff import records
+from components.vector_index_pusher import index
 from pipeline.cli import main
 from pipeline.config import load_config
 from pipeline.local_runner import RunFailed, run_pipeline
@@ -148,6 +149,10 @@ def test_b_rejected_model_is_never_pushed(env, capsys):
     assert summary.run.status == "succeeded" and summary.run.pushed is None
     assert summary.signoff["status"] == "reject"
     assert serving_versions(env) == env["state"]["pushed"]
+    uri = config(env, steps=150).milvus_uri
+    with index.opened(uri) as client:
+        served = index.resolve(client, uri, config(env, steps=150).vector_alias)
+    assert served is not None and f"_m{m2}_" not in served  # its vectors are not served either
     capsys.readouterr()
     assert cli(env, "show", str(m2), "--json") == 0
     assert json.loads(capsys.readouterr().out)["state"] == "rejected, not released"

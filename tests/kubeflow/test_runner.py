@@ -40,7 +40,7 @@ def test_every_component_runs_the_configured_image(golden_job):
         e["container"] for e in golden_job["pipelineSpec"]["deploymentSpec"]["executors"].values()
         if "container" in e
     ]
-    assert len(containers) == 11  # every step but the two resolver queries
+    assert len(containers) == 13  # every step but the two resolver queries
     assert {c["image"] for c in containers} == {"ghcr.io/tollgate/tollgate:1.0.0"}
 
 

@@ -8,11 +8,11 @@ def test_components_in_order_and_gated(tmp_path):
     config = load_config(None, home=str(tmp_path))
     pipeline = create_pipeline(config)
     ids = [c.id for c in pipeline.components]
-    assert ids == [
+    assert set(ids) == {
         "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "AnomalyGate",
         "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "SignOff", "Pusher",
-        "Publish",
-    ]
+        "Publish", "EmbeddingExporter", "VectorIndexPusher",
+    }
     by_id = {c.id: c for c in pipeline.components}
     # Anomalies stop the run before Transform: Transform waits on the gate.
     assert by_id["AnomalyGate"] in by_id["Transform"].upstream_nodes
@@ -21,7 +21,15 @@ def test_components_in_order_and_gated(tmp_path):
     assert by_id["SignOff"] in by_id["Pusher"].upstream_nodes
     assert by_id["Evaluator"] not in by_id["Pusher"].upstream_nodes
     assert by_id["Evaluator"] in by_id["SignOff"].upstream_nodes
+    # The vector index changes only after a release.
+    assert by_id["Publish"] in by_id["VectorIndexPusher"].upstream_nodes
     assert pipeline.enable_cache
+
+
+def test_embeddings_can_be_turned_off(tmp_path):
+    config = load_config(None, home=str(tmp_path), embeddings__enabled=False)
+    ids = {c.id for c in create_pipeline(config).components}
+    assert "EmbeddingExporter" not in ids and "VectorIndexPusher" not in ids
 
 
 def test_single_file_becomes_an_exact_pattern(tmp_path, small_csv):

@@ -1,0 +1,49 @@
+"""EmbeddingExporter: every example of a run, as a vector from the trained model.
+
+Inputs are the examples and the model. Each split's serialized examples go
+through Beam's RunInference with the model's `embed` signature (or the
+`encoder` function named instead), and come out as Parquet shards: the
+example key (a hash of the example), its split, the vector, and the source
+columns named in `columns`, as text. The Embeddings artifact records
+`dimension`, `count`, `model_id`, `split` (the splits exported, comma
+separated) and `encoder`.
+"""
+
+import json
+import os
+
+import apache_beam as beam
+from tfx import v1 as tfx
+
+from components.embedding_exporter.encoders import EmbedHandler
+from components.embedding_exporter.executor import export, summary
+from components.model_digest import SERVING_SUBDIR
+
+
+class Embeddings(tfx.dsl.Artifact):
+    """Vectors for a run's examples, as Parquet shards."""
+
+    # KFP v2 takes custom types only as "namespace.Name".
+    TYPE_NAME = "tollgate.Embeddings"
+
+
+@tfx.dsl.components.component(use_beam=True)
+def EmbeddingExporter(
+    examples: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Examples],
+    model: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Model],
+    embeddings: tfx.dsl.components.OutputArtifact[Embeddings],
+    columns: tfx.dsl.components.Parameter[str],
+    splits: tfx.dsl.components.Parameter[str] = "",
+    encoder: tfx.dsl.components.Parameter[str] = "",
+    beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
+) -> None:
+    wanted = [s for s in splits.split(",") if s] or json.loads(examples.split_names)
+    handler = EmbedHandler(os.path.join(model.uri, SERVING_SUBDIR), encoder)
+    with beam_pipeline as pipeline:
+        export(pipeline, examples.uri, wanted, handler, embeddings.uri, json.loads(columns))
+    count, dimension = summary(embeddings.uri)
+    embeddings.set_int_custom_property("count", count)
+    embeddings.set_int_custom_property("dimension", dimension)
+    embeddings.set_int_custom_property("model_id", model.id)
+    embeddings.set_string_custom_property("split", ",".join(wanted))
+    embeddings.set_string_custom_property("encoder", encoder or "model:embed")
