@@ -66,7 +66,7 @@ def saved_model_encoder(model_dir: str) -> Encoder:
     embed = loaded.signatures[EMBED_SIGNATURE]
 
     def encode(serialized) -> np.ndarray:
-        outputs = embed(examples=tf.constant(serialized))
+        outputs = embed(examples=tf.convert_to_tensor(serialized))
         return next(iter(outputs.values())).numpy()
 
     # Keep the loaded object alive as long as the function is.
@@ -77,7 +77,8 @@ def saved_model_encoder(model_dir: str) -> Encoder:
 class EmbedHandler(ModelHandler):
     """Chunks of serialized examples in, one array of vectors per chunk out.
 
-    Elements are chunks of records read together (see executor.py), so
+    Elements are chunks of records read together as string tensors (see
+    executor.py): the bytes stay inside TensorFlow from file to model, and
     Beam's per-element cost is paid per chunk, not per example. RunInference
     wraps this in BatchElements, which grows or shrinks the number of chunks
     per call to keep each call near its target time: no fixed batch size.
@@ -90,22 +91,30 @@ class EmbedHandler(ModelHandler):
         self._batch = {"min_batch_size": min_chunks, "max_batch_size": max_chunks}
 
     def load_model(self) -> Encoder:
-        return load_encoder(self._encoder) if self._encoder else saved_model_encoder(self._model_dir)
+        if not self._encoder:
+            return saved_model_encoder(self._model_dir)
+        user = load_encoder(self._encoder)
+        # User encoders get numpy; the model's signature takes the tensor as it is.
+        return lambda serialized: user(serialized.numpy())
 
-    def run_inference(self, batch: Sequence[list], model: Encoder, inference_args=None) -> Iterable:
-        flat = np.concatenate(batch)
+    def run_inference(self, batch: Sequence, model: Encoder, inference_args=None) -> Iterable:
+        import tensorflow as tf
+
+        flat = tf.concat(list(batch), axis=0)
         vectors = np.asarray(model(flat), dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(flat):
             raise ValueError(
                 f"the encoder returned shape {vectors.shape} for {len(flat)} examples; "
                 "it must return one vector per example"
             )
-        ends = np.cumsum([len(chunk) for chunk in batch])[:-1]
+        ends = np.cumsum([int(chunk.shape[0]) for chunk in batch])[:-1]
         return [PredictionResult(chunk, part) for chunk, part in zip(batch, np.split(vectors, ends))]
 
-    def get_num_bytes(self, batch: Sequence[list]) -> int:
+    def get_num_bytes(self, batch: Sequence) -> int:
+        import tensorflow as tf
+
         # The default pickles the whole batch only to measure it.
-        return sum(len(example) for chunk in batch for example in chunk)
+        return sum(int(tf.reduce_sum(tf.strings.length(chunk))) for chunk in batch)
 
     def batch_elements_kwargs(self):
         return self._batch

@@ -34,11 +34,11 @@ def parquet_schema(kinds: dict[str, str]) -> pa.Schema:
 
 
 def read_chunks(path: str):
-    """Serialized examples of one (GZIP) TFRecord file, CHUNK at a time."""
+    """Serialized examples of one (GZIP) TFRecord file, CHUNK at a time, as string tensors."""
     import tensorflow as tf
 
     dataset = tf.data.TFRecordDataset(path, compression_type="GZIP" if path.endswith(".gz") else None)
-    yield from dataset.batch(CHUNK).prefetch(2).as_numpy_iterator()
+    yield from dataset.batch(CHUNK).prefetch(2)
 
 
 def column_kinds(files: list[str], columns: list[str]) -> dict[str, str]:
@@ -46,7 +46,8 @@ def column_kinds(files: list[str], columns: list[str]) -> dict[str, str]:
     from tensorflow.core.example import example_pb2
 
     kinds = {}
-    for data in next(read_chunks(files[0]), [])[:256]:
+    first = next(read_chunks(files[0]), None)
+    for data in first[:256].numpy() if first is not None else []:
         features = example_pb2.Example.FromString(data).features.feature
         for column in columns:
             if column in features and column not in kinds and features[column].WhichOneof("kind"):
@@ -82,7 +83,7 @@ def to_table(split: str, result, kinds: dict[str, str]) -> pa.Table:
     offsets = pa.array(np.arange(0, vectors.size + 1, vectors.shape[1], dtype=np.int32))
     data = {
         "key": pa.array(parsed["key"]),
-        "split": pa.array([split] * len(chunk)),
+        "split": pa.array([split] * int(chunk.shape[0])),
         "vector": pa.ListArray.from_arrays(offsets, pa.array(vectors.ravel())),
     }
     for column, kind in kinds.items():
