@@ -17,7 +17,7 @@ import ml_metadata
 from components.vector_index_pusher import index
 from pipeline.config import TollgateConfig
 from pipeline.errors import TollgateError
-from pipeline.lineage import VECTOR_INDEX_TYPE
+from pipeline.lineage import VECTOR_INDEX_TYPE, model_lineage
 from pipeline.metadata import store_for
 
 # TensorFlow, loaded only for --row, would otherwise log to the terminal.
@@ -53,9 +53,7 @@ def like(config: TollgateConfig, key: int, k: int = 10) -> list[dict]:
 
 
 def _served_model(store, collection: str):
-    """(model id, model uri, schema uri) of the model whose vectors the collection holds."""
-    from pipeline.lineage import model_lineage
-
+    """(serving path, schema uri) of the model whose vectors the collection holds."""
     query = f"type = '{VECTOR_INDEX_TYPE}' AND custom_properties.collection.string_value = '{collection}'"
     found = store.get_artifacts(list_options=ml_metadata.ListOptions(filter_query=query))
     if not found:

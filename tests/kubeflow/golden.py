@@ -23,8 +23,16 @@ def compile_golden(folder: str) -> dict:
     from kubeflow.runner import compile_pipeline
     from pipeline.config import load_config
 
+    # The sign-off step records who compiled; pin it, and put back what was there.
+    before = os.environ.get("TOLLGATE_USER")
     os.environ["TOLLGATE_USER"] = USER
-    return compile_pipeline(load_config(CONFIG), os.path.join(folder, "pipeline.json"))
+    try:
+        return compile_pipeline(load_config(CONFIG), os.path.join(folder, "pipeline.json"))
+    finally:
+        if before is None:
+            del os.environ["TOLLGATE_USER"]
+        else:
+            os.environ["TOLLGATE_USER"] = before
 
 
 def normalized(job: dict) -> str:
