@@ -15,7 +15,7 @@ import os
 import tempfile
 
 from kubeflow.cron import to_kfp
-from kubeflow.runner import pipeline_spec
+from kubeflow.runner import load_job
 from pipeline.config import TollgateConfig
 from pipeline.errors import TollgateError
 
@@ -44,9 +44,8 @@ def connect(config: TollgateConfig, host: str | None):
 
 def upload(client, config: TollgateConfig, job_path: str) -> Uploaded:
     """The compiled pipeline as a new version of the config's KFP pipeline."""
-    with open(job_path) as handle:
-        job = json.load(handle)
-    spec = pipeline_spec(job_path)
+    job = load_job(job_path)
+    spec = job["pipelineSpec"]
     name = config.pipeline_name
     version = datetime.datetime.now(datetime.timezone.utc).strftime(f"{name}-%Y%m%d-%H%M%S")
     with tempfile.TemporaryDirectory() as folder:

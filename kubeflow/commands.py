@@ -17,23 +17,21 @@ def _config(args: argparse.Namespace) -> TollgateConfig:
     return load_config(args.config)
 
 
-def cmd_compile(args: argparse.Namespace) -> int:
+def _compile(config: TollgateConfig, path: str, image: str | None) -> str:
     from kubeflow.runner import compile_pipeline, image_reference
 
-    config = _config(args)
-    image_reference(config, args.image)  # refuse a bad tag before importing TFX
-    compile_pipeline(config, args.output, args.image)
-    print(args.output)
+    image_reference(config, image)  # refuse a bad tag before importing TFX
+    compile_pipeline(config, path, image)
+    return path
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    print(_compile(_config(args), args.output, args.image))
     return 0
 
 
 def _compiled(args: argparse.Namespace, config: TollgateConfig, folder: str) -> str:
-    from kubeflow.runner import compile_pipeline, image_reference
-
-    image_reference(config, args.image)
-    path = os.path.join(folder, f"{config.pipeline_name}.json")
-    compile_pipeline(config, path, args.image)
-    return path
+    return _compile(config, os.path.join(folder, f"{config.pipeline_name}.json"), args.image)
 
 
 def cmd_submit(args: argparse.Namespace) -> int:

@@ -119,10 +119,15 @@ def compile_pipeline(config: TollgateConfig, output: str, image: str | None = No
     return job
 
 
-def pipeline_spec(job_path: str) -> dict:
-    """The PipelineSpec inside a compiled PipelineJob: what the KFP API uploads."""
+def load_job(job_path: str) -> dict:
+    """A compiled PipelineJob, checked to be one."""
     with open(job_path) as handle:
         job = json.load(handle)
     if "pipelineSpec" not in job:
         raise TollgateError(f"{job_path} is not a compiled Tollgate pipeline; run `tollgate compile` first")
-    return job["pipelineSpec"]
+    return job
+
+
+def pipeline_spec(job_path: str) -> dict:
+    """The PipelineSpec inside a compiled PipelineJob: what the KFP API uploads."""
+    return load_job(job_path)["pipelineSpec"]

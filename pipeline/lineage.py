@@ -220,6 +220,11 @@ def _embeddings(graph: Graph, embeddings) -> rec.EmbeddingExport | None:
     )
 
 
+def _run_id(store, execution) -> str | None:
+    runs = [c.name for c in store.get_contexts_by_execution(execution.id) if c.type == "pipeline_run"]
+    return runs[0] if runs else None
+
+
 def _candidate_users(graph: Graph, model_id: int) -> list:
     """Executions that used the model as the candidate: its evaluation, sign-off, pushes."""
     found = graph.using([model_id], "")
@@ -260,13 +265,12 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
     ))
     anomalies = next((a for a in graph.artifacts.values() if a.type == "ExampleAnomalies"), None)
     signoff = records.signoff_state(store, model_id)
-    run = [c.name for c in store.get_contexts_by_execution(trainer.id) if c.type == "pipeline_run"]
     data = _data(graph, examples)
     if statistics is not None:
         data = rec.DataInput(**{**data.__dict__, "rows": _rows(statistics)})
     return rec.ModelLineage(
         model=rec.Ref(model.id, model.uri),
-        run_id=run[0] if run else None,
+        run_id=_run_id(store, trainer),
         data=data,
         statistics=_ref(statistics),
         anomalies=(
@@ -298,12 +302,11 @@ def audit(store, since: str | None = None) -> list[rec.AuditEntry]:
         graph.add(executions(store, [examples.id] if examples is not None else [], OUTPUT))
         data = _data(graph, examples)
         signoff = records.signoff_state(store, model_id) or {}
-        run = [c.name for c in store.get_contexts_by_execution(trainer.id) if c.type == "pipeline_run"]
         entries.append(rec.AuditEntry(
             released_at=released_at,
             serving_path=_prop(release, "serving_path"),
             model_id=model_id,
-            run_id=run[0] if run else None,
+            run_id=_run_id(store, trainer),
             data=data.input_base,
             input_fingerprint=data.input_fingerprint,
             metrics=(signoff.get("eval_summary") or {}).get("overall"),
