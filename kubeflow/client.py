@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 
-from kubeflow.cron import to_kfp
+from pipeline.cron import to_kfp
 from kubeflow.runner import load_job
 from pipeline.config import TollgateConfig
 from pipeline.errors import TollgateError

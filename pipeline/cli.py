@@ -15,10 +15,11 @@ EXIT_USER_ERROR = 2
 EXIT_RUN_FAILED = 1
 
 
-def _config(args: argparse.Namespace) -> TollgateConfig:
+def config_from_args(args: argparse.Namespace) -> TollgateConfig:
     return load_config(
         args.config,
         data_root=getattr(args, "data", None),
+        span=getattr(args, "span", None),
         trainer__train_steps=getattr(args, "train_steps", None),
         signoff__timeout_seconds=getattr(args, "signoff_timeout", None),
     )
@@ -29,7 +30,7 @@ def _fmt_metric(metrics: dict, name: str) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
-def _print_summary(summary) -> None:
+def print_summary(summary) -> None:
     run = summary.to_json()
     overall = run["metrics"]["overall"]
     worst = run["metrics"]["worst_slice"]
@@ -65,17 +66,24 @@ def _print_summary(summary) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.data_check import check_data
+    from pipeline.data_check import check_run_data
     from pipeline.local_runner import run_pipeline
 
-    config = _config(args)
-    data = check_data(config.data_dir)
+    config = config_from_args(args)
+    data = check_run_data(config.data_dir, config.span)
+    span = "" if data.span is None else f" span {data.span}"
     print(
-        f"tollgate: running '{config.pipeline_name}' on {config.data_dir} "
+        f"tollgate: running '{config.pipeline_name}' on {config.data_dir}{span} "
         f"({data.rows:,} rows in {len(data.files)} file(s)); state in {config.home_dir}",
         file=sys.stderr,
     )
     return _finish(lambda: run_pipeline(config, checked=data), args.json)
+
+
+def print_failure(failure) -> None:
+    print(f"tollgate: run failed: {failure}", file=sys.stderr)
+    for line in failure.details:
+        print(f"  {line}", file=sys.stderr)
 
 
 def _finish(run, as_json: bool) -> int:
@@ -84,26 +92,26 @@ def _finish(run, as_json: bool) -> int:
     try:
         summary = run()
     except RunFailed as failure:
-        print(f"tollgate: run failed: {failure}", file=sys.stderr)
+        print_failure(failure)
         return EXIT_RUN_FAILED
     if as_json:
         print(json.dumps(summary.to_json(), indent=2))
     else:
-        _print_summary(summary)
+        print_summary(summary)
     return 0
 
 
 def cmd_release(args: argparse.Namespace) -> int:
     from pipeline.signoff_commands import release
 
-    config = _config(args)
+    config = config_from_args(args)
     return _finish(lambda: release(config, args.model), args.json)
 
 
 def cmd_pending(args: argparse.Namespace) -> int:
     from pipeline.signoff_commands import pending
 
-    requests = pending(_config(args))
+    requests = pending(config_from_args(args))
     if args.json:
         print(json.dumps([dataclasses.asdict(r) for r in requests], indent=2))
         return 0
@@ -122,7 +130,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from components.signoff.records import PAST_TENSE
     from pipeline.signoff_commands import decide
 
-    request, decision = decide(_config(args), args.model, args.decision, args.by, args.comment or "")
+    request, decision = decide(config_from_args(args), args.model, args.decision, args.by, args.comment or "")
     past = PAST_TENSE[decision.decision]
     print(f"model {decision.model_id}: {past} by {decision.approver} ({decision.decided_at})")
     if decision.decision == "approve":
@@ -133,7 +141,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from pipeline.signoff_commands import show
 
-    state = show(_config(args), args.model)
+    state = show(config_from_args(args), args.model)
     if args.json:
         print(json.dumps(state, indent=2))
         return 0
@@ -154,7 +162,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from pipeline.metadata import store_for
     from pipeline.runs import list_runs
 
-    config = _config(args)
+    config = config_from_args(args)
     runs = list_runs(store_for(config), config.pipeline_name)
     if args.json:
         print(json.dumps([r.to_json() for r in runs], indent=2))
@@ -173,7 +181,7 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     from pipeline.lineage import model_lineage, models_trained_on, render_text, resolve_model
     from pipeline.metadata import store_for
 
-    config = _config(args)
+    config = config_from_args(args)
     store = store_for(config)
     if args.data:
         return _print_trained_on(models_trained_on(store, args.data), args.data, args.json)
@@ -210,7 +218,7 @@ def _print_trained_on(models: list, data: str, as_json: bool) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from pipeline import search
 
-    config = _config(args)
+    config = config_from_args(args)
     if args.k <= 0:
         raise TollgateError("-k must be a positive number of results")
     found = search.like(config, args.like, args.k) if args.like is not None else search.by_row(config, args.row, args.k)
@@ -227,7 +235,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from pipeline.lineage import audit
     from pipeline.metadata import store_for
 
-    entries = audit(store_for(_config(args)), args.since)
+    entries = audit(store_for(config_from_args(args)), args.since)
     if args.json:
         print(json.dumps([e.to_json() for e in entries], indent=2))
         return 0
@@ -252,6 +260,7 @@ def parser() -> argparse.ArgumentParser:
 
     run = add("run", "run the pipeline end to end")
     run.add_argument("--data", help="CSV file or folder of CSV files (default: taxi sample)")
+    run.add_argument("--span", type=int, help="with span-N folders under the data: read this span (default: the newest)")
     run.add_argument("--train-steps", type=int, dest="train_steps", help="training steps")
     run.add_argument(
         "--signoff-timeout", type=int, dest="signoff_timeout",
@@ -290,7 +299,9 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     search.set_defaults(handler=cmd_search)
     from kubeflow.commands import register
+    from pipeline.continuous import register as register_continuous
 
+    register_continuous(sub, add)
     register(sub, add)
     return top
 

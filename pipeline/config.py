@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.errors import TollgateError
+from pipeline.spans import LATEST, chosen_span, spans_in
 
 HOME_ENV = "TOLLGATE_HOME"
 CONFIG_ENV = "TOLLGATE_CONFIG"
@@ -24,6 +25,9 @@ USER_ENV = "TOLLGATE_USER"
 DEFAULT_HOME = "~/.tollgate"
 # The taxi sample inside the image that kubeflow/Dockerfile builds.
 IMAGE_DATA_ROOT = "/opt/venv/lib/python3.11/site-packages/tfx/examples/chicago_taxi_pipeline/data/simple"
+# Where kubeflow/Dockerfile copies this repository: relative paths in the
+# config, such as a curated schema, are found there inside the pods.
+IMAGE_WORKDIR = "/opt/tollgate"
 
 
 def default_data_root() -> str:
@@ -48,6 +52,10 @@ class TrainerConfig:
     batch_size: int = 128
     hidden_units: tuple[int, ...] = (64, 32)
     learning_rate: float = 0.003
+    # Start from the weights of the last released model (the first model, or
+    # one whose layers changed shape, starts fresh). Off by default: a run
+    # that warm-starts depends on what was released, not only on its data.
+    warm_start: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +65,21 @@ class EvaluatorConfig:
     # Change threshold: how far AUC may fall below the latest blessed model.
     max_auc_drop: float = 0.01
     slice_features: tuple[str, ...] = ("trip_start_hour", "payment_type")
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationConfig:
+    # Empty: SchemaGen infers the schema from each run's own data. A .pbtxt
+    # path (relative to the working directory) uses that curated schema
+    # instead, e.g. pipeline/schema/taxi.pbtxt from `tollgate data infer-schema`.
+    schema_file: str = ""
+    # Each span is compared with the previous span on these features: strings
+    # by L-infinity distance, numbers by Jensen-Shannon divergence. Empty: no
+    # drift check. Between the taxi sample's months, the largest seen were
+    # 0.08 (company) and 0.015 (trip_start_hour).
+    drift_features: tuple[str, ...] = ("payment_type", "company", "trip_start_hour")
+    max_linf: float = 0.15
+    max_jsd: float = 0.1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,10 +168,13 @@ class KubeflowConfig:
 class TollgateConfig:
     pipeline_name: str = "tollgate"
     data_root: str = ""  # empty: the taxi sample in the tfx wheel
+    # With span-N folders under data_root: which span to read; -1 the newest.
+    span: int = LATEST
     home: str = ""  # empty: $TOLLGATE_HOME, else ~/.tollgate
     enable_cache: bool = True
     trainer: TrainerConfig = TrainerConfig()
     evaluator: EvaluatorConfig = EvaluatorConfig()
+    validation: ValidationConfig = ValidationConfig()
     signoff: SignOffConfig = SignOffConfig()
     metadata: MetadataConfig = MetadataConfig()
     beam: BeamConfig = BeamConfig()
@@ -166,6 +192,10 @@ class TollgateConfig:
     @property
     def data_dir(self) -> Path:
         return Path(self.data_root or default_data_root()).expanduser().resolve()
+
+    @property
+    def schema_path(self) -> Path | None:
+        return Path(self.validation.schema_file).resolve() if self.validation.schema_file else None
 
     @property
     def pipeline_root(self) -> Path:
@@ -283,6 +313,13 @@ def validate(config: TollgateConfig) -> TollgateConfig:
         problems.append("signoff.poll_seconds must be positive")
     if config.signoff.notifier not in ("log", "webhook"):
         problems.append("signoff.notifier must be 'log' or 'webhook'")
+    if config.span < LATEST:
+        problems.append("span must be a span number, or -1 for the newest")
+    if config.validation.max_linf <= 0 or config.validation.max_jsd <= 0:
+        problems.append("validation.max_linf and validation.max_jsd must be positive")
+    schema = config.schema_path
+    if schema is not None and not schema.is_file():
+        problems.append(f"validation.schema_file {schema} does not exist")
     if config.runner not in ("local", "kubeflow"):
         problems.append("runner must be 'local' or 'kubeflow'")
     problems += _resource_problems(config.kubeflow)
@@ -326,7 +363,16 @@ def to_json(config: TollgateConfig) -> str:
     """The config with its paths resolved, to replay a run exactly (no secrets in it)."""
     # A bucket URI (on a cluster) is already absolute; Path would mangle it.
     data_root = config.data_root if "://" in config.data_root else str(config.data_dir)
-    resolved = dataclasses.replace(config, home=str(config.home_dir), data_root=data_root)
+    local = config.runner == "local"
+    schema = str(config.schema_path or "") if local else config.validation.schema_file
+    span = config.span
+    if local and span == LATEST and spans_in(config.data_dir):
+        # "The newest" changes as data arrives; a replay must read this span.
+        span = chosen_span(config.data_dir, span)[0]
+    resolved = dataclasses.replace(
+        config, home=str(config.home_dir), data_root=data_root, span=span,
+        validation=dataclasses.replace(config.validation, schema_file=schema),
+    )
     return json.dumps(dataclasses.asdict(resolved), sort_keys=True)
 
 

@@ -10,6 +10,7 @@ import dataclasses
 from pathlib import Path
 
 from pipeline.errors import TollgateError
+from pipeline.spans import LATEST, chosen_span, spans_in
 from trainer.features import REQUIRED_COLUMNS
 
 _FIX = "pass --data with a CSV file, or a folder of CSV files, that has the taxi columns"
@@ -19,6 +20,7 @@ _FIX = "pass --data with a CSV file, or a folder of CSV files, that has the taxi
 class DataSummary:
     files: tuple[Path, ...]
     rows: int
+    span: int | None = None
 
 
 def csv_files(path: Path) -> tuple[Path, ...]:
@@ -82,3 +84,13 @@ def check_file(path: Path) -> int:
 def check_data(path: Path) -> DataSummary:
     files = csv_files(path)
     return DataSummary(files=files, rows=sum(check_file(f) for f in files))
+
+
+def check_run_data(root: Path, span: int = LATEST) -> DataSummary:
+    """Checks what a run will read: the chosen span's folder, or `root` itself."""
+    if spans_in(root):
+        number, folder = chosen_span(root, span)
+        return dataclasses.replace(check_data(folder), span=number)
+    if span != LATEST:
+        raise TollgateError(f"--span {span} needs span-N folders under {root}; drop --span or point --data at them")
+    return check_data(root)

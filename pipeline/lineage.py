@@ -7,38 +7,20 @@ no TensorFlow is imported, so a query costs milliseconds.
 from __future__ import annotations
 
 import fnmatch
-import glob
-import json
 import os
 
 import ml_metadata
 
-from components.anomaly_gate.anomalies import read_anomalies
 from components.signoff import records
 from pipeline import lineage_records as rec
 from pipeline.errors import TollgateError
+from pipeline.lineage_data import data_input, json_prop, prop, ref, validation
 from pipeline.lineage_walk import INPUT, OUTPUT, Graph, executions, executions_for, producer
 from pipeline.runs import RELEASE_TYPE, iso
 
 # The exporter's and index pusher's artifact types, named here so that a
 # query never imports TFX.
 EMBEDDINGS_TYPE, VECTOR_INDEX_TYPE = "tollgate.Embeddings", "tollgate.VectorIndex"
-
-
-def _prop(message, key: str):
-    value = message.custom_properties.get(key) or message.properties.get(key)
-    if value is None:
-        return None
-    kind = value.WhichOneof("value")
-    return getattr(value, kind) if kind else None
-
-
-def _json_prop(message, key: str) -> dict:
-    return json.loads(_prop(message, key) or "{}") if message is not None else {}
-
-
-def _ref(artifact) -> rec.Ref | None:
-    return rec.Ref(artifact.id, artifact.uri) if artifact is not None else None
 
 
 def _released(store) -> list:
@@ -73,7 +55,7 @@ def resolve_model(store, spec: str) -> int:
         return max(m.id for m in models)
     releases = _released(store)
     if spec != "serving":
-        releases = [r for r in releases if _prop(r, "serving_path") == spec.rstrip("/")]
+        releases = [r for r in releases if prop(r, "serving_path") == spec.rstrip("/")]
     if not releases:
         raise TollgateError(
             f"no released model matches {spec!r}; use a model id, 'latest', 'serving', or a pushed path"
@@ -81,43 +63,14 @@ def resolve_model(store, spec: str) -> int:
     return released_model(store, releases[-1].id)
 
 
-def _data(graph: Graph, examples) -> rec.DataInput:
-    example_gen = graph.maker(examples.id) if examples is not None else None
-    if example_gen is None:
-        return rec.DataInput()
-    config = _json_prop(example_gen, "input_config")
-    return rec.DataInput(
-        examples=_ref(examples),
-        input_base=_prop(example_gen, "input_base"),
-        input_patterns=[s.get("pattern") for s in config.get("splits", [])],
-        input_fingerprint=_prop(example_gen, "input_fingerprint"),
-        span=_prop(examples, "span"),
-        version=_prop(examples, "version"),
-        produced_at=iso(example_gen.create_time_since_epoch),
-    )
-
-
-def _rows(statistics) -> dict:
-    """Examples per split, as StatisticsGen counted them."""
-    from tensorflow_metadata.proto.v0 import statistics_pb2
-
-    rows = {}
-    for path in sorted(glob.glob(os.path.join(statistics.uri, "Split-*", "FeatureStats.pb"))):
-        stats = statistics_pb2.DatasetFeatureStatisticsList()
-        with open(path, "rb") as handle:
-            stats.ParseFromString(handle.read())
-        split = os.path.basename(os.path.dirname(path))[len("Split-"):]
-        rows[split] = sum(d.num_examples for d in stats.datasets)
-    return rows
-
-
-def _trainer(trainer) -> rec.TrainerRun:
-    custom = _json_prop(trainer, "custom_config")
+def _trainer(graph: Graph, trainer) -> rec.TrainerRun:
+    custom = json_prop(trainer, "custom_config")
     return rec.TrainerRun(
+        base_model=ref(graph.first(trainer.id, INPUT, "Model", key="base_model")),
         execution_id=trainer.id,
-        run_fn=_prop(trainer, "run_fn"),
-        train_args=_json_prop(trainer, "train_args"),
-        eval_args=_json_prop(trainer, "eval_args"),
+        run_fn=prop(trainer, "run_fn"),
+        train_args=json_prop(trainer, "train_args"),
+        eval_args=json_prop(trainer, "eval_args"),
         hyperparameters={k: v for k, v in custom.items() if k != "code_version"},
         code_version=custom.get("code_version"),
         trained_at=iso(trainer.create_time_since_epoch),
@@ -157,10 +110,10 @@ def _evaluation(graph: Graph, model_id: int, users: list, summary: dict) -> rec.
         return None
     blessing = graph.first(evaluator.id, OUTPUT, "ModelBlessing")
     baseline = graph.first(evaluator.id, INPUT, "Model", key="baseline_model")
-    eval_config = _json_prop(evaluator, "eval_config")
+    eval_config = json_prop(evaluator, "eval_config")
     return rec.Evaluation(
-        evaluation=_ref(graph.first(evaluator.id, OUTPUT, "ModelEvaluation")),
-        blessed=bool(_prop(blessing, "blessed")) if blessing is not None else None,
+        evaluation=ref(graph.first(evaluator.id, OUTPUT, "ModelEvaluation")),
+        blessed=bool(prop(blessing, "blessed")) if blessing is not None else None,
         baseline_model_id=baseline.id if baseline is not None else None,
         thresholds=_thresholds(eval_config),
         slices=_slices(summary),
@@ -177,10 +130,10 @@ def _releases(graph: Graph, pushed: list[int]) -> list[rec.Release]:
     """Releases of the pushed models; their Publish executions must be in the graph."""
     found = [
         a for p in graph.using(pushed, "Publish")
-        for a in graph.linked(p.id, OUTPUT, RELEASE_TYPE) if _prop(a, "released") == 1
+        for a in graph.linked(p.id, OUTPUT, RELEASE_TYPE) if prop(a, "released") == 1
     ]
     return [
-        rec.Release(_prop(r, "serving_path"), _prop(r, "version"), iso(r.create_time_since_epoch))
+        rec.Release(prop(r, "serving_path"), prop(r, "version"), iso(r.create_time_since_epoch))
         for r in sorted(found, key=lambda r: r.id)
     ]
 
@@ -204,17 +157,17 @@ def _embeddings(graph: Graph, embeddings) -> rec.EmbeddingExport | None:
         return None
     pushers = graph.using([embeddings.id], "VectorIndexPusher")
     loaded = [
-        a for p in pushers for a in graph.linked(p.id, OUTPUT, VECTOR_INDEX_TYPE) if _prop(a, "loaded") == 1
+        a for p in pushers for a in graph.linked(p.id, OUTPUT, VECTOR_INDEX_TYPE) if prop(a, "loaded") == 1
     ]
     return rec.EmbeddingExport(
-        embeddings=_ref(embeddings),
-        count=_prop(embeddings, "count"),
-        dimension=_prop(embeddings, "dimension"),
-        split=_prop(embeddings, "split"),
-        encoder=_prop(embeddings, "encoder"),
+        embeddings=ref(embeddings),
+        count=prop(embeddings, "count"),
+        dimension=prop(embeddings, "dimension"),
+        split=prop(embeddings, "split"),
+        encoder=prop(embeddings, "encoder"),
         indexes=[
-            rec.VectorIndex(_prop(a, "uri"), _prop(a, "collection"), _prop(a, "alias"),
-                            _prop(a, "count"), iso(a.create_time_since_epoch))
+            rec.VectorIndex(prop(a, "uri"), prop(a, "collection"), prop(a, "alias"),
+                            prop(a, "count"), iso(a.create_time_since_epoch))
             for a in loaded
         ],
     )
@@ -237,8 +190,8 @@ def _signoff_summary(graph: Graph, users: list, signoff: dict | None) -> dict:
     for execution in reversed(users):
         if execution.type.endswith("SignOff"):
             blessing = graph.first(execution.id, OUTPUT, "ModelBlessing")
-            if blessing is not None and _prop(blessing, "eval_summary"):
-                return _json_prop(blessing, "eval_summary")
+            if blessing is not None and prop(blessing, "eval_summary"):
+                return json_prop(blessing, "eval_summary")
     return {}
 
 
@@ -252,39 +205,38 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
     graph.add([trainer])
     examples = graph.first(trainer.id, INPUT, "Examples")
     schema = graph.first(trainer.id, INPUT, "Schema")
-    makers = graph.add(executions(store, [a.id for a in graph.linked(trainer.id, INPUT)], OUTPUT))
-    statistics = next((a for m in makers for a in graph.linked(m.id, INPUT, "ExampleStatistics")), None)
+    base = graph.first(trainer.id, INPUT, "Model", key="base_model")
+    inputs = [a.id for a in graph.linked(trainer.id, INPUT) if a is not base]
+    examples_ids = [examples.id] if examples is not None else []
+    found = graph.add(executions_for(store, (inputs, OUTPUT, ""), (examples_ids, INPUT, "StatisticsGen")))
+    statistics = next((a for e in found for a in graph.linked(e.id, OUTPUT, "ExampleStatistics")), None)
     stats_ids = [statistics.id] if statistics is not None else []
     graph.add(executions_for(
-        store, (stats_ids, OUTPUT, ""), (stats_ids, INPUT, "ExampleValidator"), ([model_id], INPUT, ""),
+        store, (stats_ids, OUTPUT, ""), (stats_ids, INPUT, "ExampleValidator"),
+        (stats_ids, INPUT, "DriftCheck"), ([model_id], INPUT, ""),
     ))
     users = _candidate_users(graph, model_id)
     pushed, embeddings = _pushed(graph, users), _exported(graph, users)
     graph.add(executions_for(
         store, (pushed, INPUT, "Publish"), ([embeddings.id] if embeddings else [], INPUT, "VectorIndexPusher"),
     ))
-    anomalies = next((a for a in graph.artifacts.values() if a.type == "ExampleAnomalies"), None)
+    anomalies, drift = validation(graph, statistics)
     signoff = records.signoff_state(store, model_id)
-    data = _data(graph, examples)
-    if statistics is not None:
-        data = rec.DataInput(**{**data.__dict__, "rows": _rows(statistics)})
     return rec.ModelLineage(
         model=rec.Ref(model.id, model.uri),
         run_id=_run_id(store, trainer),
-        data=data,
-        statistics=_ref(statistics),
-        anomalies=(
-            rec.Anomalies(anomalies.id, anomalies.uri, read_anomalies(anomalies.uri))
-            if anomalies is not None else None
-        ),
-        schema=_ref(schema),
-        transform_graph=_ref(graph.first(trainer.id, INPUT, "TransformGraph")),
-        trainer=_trainer(trainer),
+        data=data_input(graph, examples, statistics),
+        statistics=ref(statistics),
+        anomalies=anomalies,
+        schema=ref(schema),
+        transform_graph=ref(graph.first(trainer.id, INPUT, "TransformGraph")),
+        trainer=_trainer(graph, trainer),
         evaluation=_evaluation(graph, model_id, users, _signoff_summary(graph, users, signoff)),
         signoff=signoff,
         releases=_releases(graph, pushed),
         embeddings=_embeddings(graph, embeddings),
         execution_ids=sorted(graph.executions),
+        drift=drift,
     )
 
 
@@ -300,11 +252,11 @@ def audit(store, since: str | None = None) -> list[rec.AuditEntry]:
         trainer = graph.add([producer(store, model_id)])[0]
         examples = graph.first(trainer.id, INPUT, "Examples")
         graph.add(executions(store, [examples.id] if examples is not None else [], OUTPUT))
-        data = _data(graph, examples)
+        data = data_input(graph, examples, None)
         signoff = records.signoff_state(store, model_id) or {}
         entries.append(rec.AuditEntry(
             released_at=released_at,
-            serving_path=_prop(release, "serving_path"),
+            serving_path=prop(release, "serving_path"),
             model_id=model_id,
             run_id=_run_id(store, trainer),
             data=data.input_base,
@@ -312,6 +264,7 @@ def audit(store, since: str | None = None) -> list[rec.AuditEntry]:
             metrics=(signoff.get("eval_summary") or {}).get("overall"),
             approver=signoff.get("approver"),
             decided_at=signoff.get("decided_at"),
+            span=data.span,
         ))
     return entries
 
@@ -320,7 +273,7 @@ def _examples_for(store, data: str) -> list:
     """Examples made from `data`: a span number, or a CSV file or folder path."""
     examples = store.get_artifacts_by_type("Examples")
     if data.isdigit():
-        return [e for e in examples if _prop(e, "span") == int(data)]
+        return [e for e in examples if prop(e, "span") == int(data)]
     wanted = os.path.abspath(data)
     graph = Graph(store)
     graph.add(executions(store, [e.id for e in examples], OUTPUT, "ExampleGen"))
@@ -329,8 +282,8 @@ def _examples_for(store, data: str) -> list:
         maker = graph.maker(artifact.id)
         if maker is None:
             continue
-        base = _prop(maker, "input_base") or ""
-        patterns = [s.get("pattern") for s in _json_prop(maker, "input_config").get("splits", [])]
+        base = prop(maker, "input_base") or ""
+        patterns = [s.get("pattern") for s in json_prop(maker, "input_config").get("splits", [])]
         if wanted == base or any(fnmatch.fnmatch(wanted, os.path.join(base, p)) for p in patterns):
             found.append(artifact)
     return found
@@ -362,7 +315,8 @@ def render_text(lineage: rec.ModelLineage) -> str:
     lines = [
         f"model        {lineage.model.id}  {lineage.model.uri}",
         f"run          {lineage.run_id}",
-        f"data         {data.input_base} ({', '.join(data.input_patterns)})",
+        f"data         {data.input_base} ({', '.join(data.input_patterns)})"
+        + (f" span {data.span}" if data.span is not None else ""),
         f"fingerprint  {data.input_fingerprint}",
         f"rows         {data.rows}",
         f"examples     {uri(data.examples)}",
@@ -370,7 +324,9 @@ def render_text(lineage: rec.ModelLineage) -> str:
         f"anomalies    {'none' if anomalies == [] else anomalies}",
         f"schema       {uri(lineage.schema)}",
         f"transform    {uri(lineage.transform_graph)}",
+        f"drift        {_drift_text(lineage.drift)}",
         f"trainer      {trainer.run_fn} {trainer.train_args} {trainer.hyperparameters}",
+        f"warm start   {f'from model {trainer.base_model.id}' if trainer.base_model else 'no'}",
         f"code         {trainer.code_version}",
     ]
     if evaluation:
@@ -390,6 +346,14 @@ def render_text(lineage: rec.ModelLineage) -> str:
         lines.append(f"embeddings   {export.count} x {export.dimension}-d ({export.encoder}) {export.embeddings.uri}")
         lines += [f"index        {i.collection} as {i.alias} in {i.uri} at {i.loaded_at}" for i in export.indexes]
     return "\n".join(lines)
+
+
+def _drift_text(drift: rec.Drift | None) -> str:
+    if drift is None:
+        return "not checked"
+    if drift.compared_with is None:
+        return "no earlier span to compare with"
+    return f"against span {drift.previous_span}: {drift.found or 'none'}"
 
 
 def _threshold_text(threshold: rec.Threshold) -> str:

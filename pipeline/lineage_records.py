@@ -37,6 +37,16 @@ class Anomalies(Record):
 
 
 @dataclasses.dataclass(frozen=True)
+class Drift(Record):
+    id: int
+    uri: str
+    found: list
+    compared_with: int | None  # the previous span's statistics, None for the first span
+    previous_span: int | None
+    measurements: list  # every comparison: split, feature, measure, value, threshold
+
+
+@dataclasses.dataclass(frozen=True)
 class TrainerRun(Record):
     execution_id: int
     run_fn: str | None
@@ -45,6 +55,7 @@ class TrainerRun(Record):
     hyperparameters: dict
     code_version: str | None
     trained_at: str
+    base_model: Ref | None = None  # the released model a warm start began from
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +126,7 @@ class ModelLineage(Record):
     releases: list[Release]
     embeddings: EmbeddingExport | None
     execution_ids: list[int]  # every execution in this lineage, oldest first
+    drift: Drift | None = None  # this span against the previous one
 
     @property
     def overall(self) -> dict:
@@ -142,3 +154,4 @@ class AuditEntry(Record):
     metrics: dict | None
     approver: str | None
     decided_at: str | None
+    span: int | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import logging
 import os
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from components.signoff.executor import SignOffPending
 from components.signoff.records import signoff_state
 from pipeline.config import TollgateConfig
-from pipeline.data_check import DataSummary, check_data
+from pipeline.data_check import DataSummary, check_run_data
 from pipeline.metadata import store_for
 from pipeline.progress import Progress
 from pipeline.runs import RunRecord, latest_run
@@ -44,7 +45,14 @@ class RunSummary:
 
 
 class RunFailed(Exception):
-    """A step failed; the message names it and the log file."""
+    """A step failed; the message names it and the log file.
+
+    `details` has one line per finding (each anomaly, for blocked data).
+    """
+
+    def __init__(self, message: str, details: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.details = details
 
 
 def _log_to_file(path: Path) -> None:
@@ -96,11 +104,32 @@ def _summarize(store, record: RunRecord, log: Path, report: Path) -> RunSummary:
     return summary
 
 
+def _anomalies(config: TollgateConfig, report: Path) -> tuple[str, ...]:
+    """A blocked run's anomalies: a summary line, one per anomaly, the report's path."""
+    from components.anomaly_gate.anomalies import anomaly_rows
+    from pipeline.report import write_anomaly_report
+
+    store = store_for(config)
+    record = latest_run(store, config.pipeline_name)
+    found = {
+        source: _step_outputs(store, record, step).get("ExampleAnomalies")
+        for source, step in (("schema", "ExampleValidator"), ("drift", "DriftCheck"))
+    }
+    rows = [(source, *row) for source, a in found.items() if a for row in anomaly_rows(a.uri)]
+    drift = found["drift"]
+    measured = json.loads(drift.custom_properties["measurements"].string_value) if (
+        drift and "measurements" in drift.custom_properties) else []
+    path = write_anomaly_report(report, record.run_id, rows, measured)
+    count = f"{len(rows)} data anomal{'y' if len(rows) == 1 else 'ies'}"
+    lines = [f"{source} {split}: {feature}: {text}" for source, split, feature, text in rows]
+    return (f"{count}; nothing was trained or pushed", *lines, f"report: {path}")
+
+
 def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> RunSummary:
     """Checks the data (unless `checked` says it was), runs every step, and
     reads the result back from MLMD."""
     if checked is None:
-        check_data(config.data_dir)
+        check_run_data(config.data_dir, config.span)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     log = config.logs_dir / f"run-{config.pipeline_name}-{stamp}.log"
     report = config.home_dir / "reports" / f"run-{config.pipeline_name}-{stamp}.html"
@@ -121,7 +150,9 @@ def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> 
         logging.exception("run failed")
         if not (awaiting and config.signoff.timeout_seconds == 0):
             step = progress.current or "the pipeline"
-            raise RunFailed(f"{step} failed: {_first_line(error)} (full log: {log})") from error
+            details = _anomalies(config, report) if step == "AnomalyGate" else ()
+            message = details[0] if details else _first_line(error)
+            raise RunFailed(f"{step} failed: {message} (full log: {log})", details[1:]) from error
         # With no wait configured, stopping at the sign-off is the expected end.
     finally:
         logging.getLogger().removeHandler(progress)

@@ -1,23 +1,29 @@
 """The one Tollgate pipeline definition, shared by every runner."""
 
 import json
+import os
+import posixpath
 from pathlib import Path
 
 from tfx import v1 as tfx
 
 from components.anomaly_gate.component import AnomalyGate
-from components.baseline.strategy import BaselineModelStrategy
+from components.baseline.strategy import BaselineModelStrategy, ReleasedModelStrategy
 from components.embedding_exporter.component import EmbeddingExporter
-from components.publish.component import STAGING, Publish
+from components.drift_check.component import DriftCheck
+from components.drift_check.strategy import PreviousSpanStrategy
+from components.publish.component import STAGING, Publish, Release
 from components.signoff.component import SignOff
 from components.vector_index_pusher.component import VectorIndexPusher
-from pipeline.config import DEFAULT_HOME, IMAGE_DATA_ROOT, TollgateConfig, current_user, to_json
+from pipeline.config import DEFAULT_HOME, IMAGE_DATA_ROOT, IMAGE_WORKDIR, TollgateConfig, current_user, to_json
 from pipeline.eval_config import eval_config
 from pipeline.metadata import connection_config, metadata_spec
+from pipeline.spans import LATEST, SPAN_PATTERN, spans_in
 from trainer import code_version
 
 
 def _example_gen(config: TollgateConfig) -> tfx.components.CsvExampleGen:
+    range_config = None
     if config.runner == "kubeflow":
         # A pipeline parameter, so each scheduled run can name its own data
         # and KFP's cache cannot mistake new data for an old run.
@@ -25,6 +31,12 @@ def _example_gen(config: TollgateConfig) -> tfx.components.CsvExampleGen:
             name="data_root", ptype=str, default=config.data_root or IMAGE_DATA_ROOT
         )
         pattern = "*.csv"
+    elif spans_in(config.data_dir):
+        # TFX resolves {SPAN} to the newest span and records it on the Examples.
+        base, pattern = str(config.data_dir), SPAN_PATTERN
+        if config.span != LATEST:
+            only = tfx.proto.StaticRange(start_span_number=config.span, end_span_number=config.span)
+            range_config = tfx.proto.RangeConfig(static_range=only)
     else:
         # A directory contributes its *.csv files; a single file is read alone.
         data = config.data_dir
@@ -34,7 +46,67 @@ def _example_gen(config: TollgateConfig) -> tfx.components.CsvExampleGen:
         input_config=tfx.proto.Input(
             splits=[tfx.proto.Input.Split(name="single_split", pattern=pattern)]
         ),
+        range_config=range_config,
     )
+
+
+def _schema_gen(config: TollgateConfig, statistics_gen):
+    schema_file = config.validation.schema_file
+    if not schema_file:
+        return tfx.components.SchemaGen(
+            statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
+        )
+    # A curated schema: new data is checked against it, not described by it.
+    if config.runner == "kubeflow" and not os.path.isabs(schema_file):
+        return tfx.components.ImportSchemaGen(schema_file=posixpath.join(IMAGE_WORKDIR, schema_file))
+    return tfx.components.ImportSchemaGen(schema_file=str(config.schema_path))
+
+
+def _drift_check(config: TollgateConfig, example_gen, statistics_gen, schema_gen) -> list:
+    """A resolver for the span to compare with, and the check itself."""
+    features = config.validation.drift_features
+    if not features:
+        return []
+    standard = tfx.types.standard_artifacts
+    channels = {
+        "statistics": tfx.dsl.Channel(type=standard.ExampleStatistics),
+        "examples": tfx.dsl.Channel(type=standard.Examples),
+    }
+    if config.runner == "kubeflow":
+        # KFP compiles only TFX's built-in strategies: on the cluster the
+        # comparison is with the previous run's data (kubeflow/README.md).
+        resolver = tfx.dsl.Resolver(strategy_class=tfx.dsl.experimental.LatestArtifactStrategy, **channels)
+    else:
+        resolver = tfx.dsl.Resolver(
+            strategy_class=PreviousSpanStrategy, current=example_gen.outputs["examples"], **channels
+        )
+    resolver = resolver.with_id("previous_span_resolver")
+    check = DriftCheck(
+        examples=example_gen.outputs["examples"],
+        statistics=statistics_gen.outputs["statistics"],
+        schema=schema_gen.outputs["schema"],
+        previous_examples=resolver.outputs["examples"],
+        previous=resolver.outputs["statistics"],
+        features=json.dumps(list(features)),
+        max_linf=config.validation.max_linf,
+        max_jsd=config.validation.max_jsd,
+    )
+    return [resolver, check]
+
+
+def _base_model(config: TollgateConfig):
+    """The model a warm start begins from: the last one released."""
+    channels = {
+        "model": tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+    }
+    if config.runner == "kubeflow":
+        channels["model_blessing"] = tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing)
+        resolver = tfx.dsl.Resolver(strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy, **channels)
+    else:
+        resolver = tfx.dsl.Resolver(
+            strategy_class=ReleasedModelStrategy, release=tfx.dsl.Channel(type=Release), **channels
+        )
+    return resolver.with_id("base_model_resolver")
 
 
 def _command_prefix(config: TollgateConfig) -> str:
@@ -109,13 +181,15 @@ def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
     code = code_version()
     example_gen = _example_gen(config)
     statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
-    schema_gen = tfx.components.SchemaGen(
-        statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
-    )
+    schema_gen = _schema_gen(config, statistics_gen)
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
-    anomaly_gate = AnomalyGate(anomalies=example_validator.outputs["anomalies"])
+    drift = _drift_check(config, example_gen, statistics_gen, schema_gen)
+    anomaly_gate = AnomalyGate(
+        anomalies=example_validator.outputs["anomalies"],
+        **({"drift": drift[-1].outputs["anomalies"]} if drift else {}),
+    )
     transform = tfx.components.Transform(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
@@ -130,11 +204,13 @@ def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
     )
     transform.add_upstream_node(anomaly_gate)
     hparams = config.trainer
+    base_model = _base_model(config) if hparams.warm_start else None
     trainer = tfx.components.Trainer(
         run_fn="trainer.model.run_fn",
         examples=example_gen.outputs["examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
+        base_model=base_model.outputs["model"] if base_model else None,
         train_args=tfx.proto.TrainArgs(num_steps=hparams.train_steps),
         eval_args=tfx.proto.EvalArgs(num_steps=hparams.eval_steps),
         custom_config={
@@ -167,8 +243,8 @@ def create_pipeline(config: TollgateConfig) -> tfx.dsl.Pipeline:
         serving_dir=str(config.serving_dir),
     )
     components = [
-        example_gen, statistics_gen, schema_gen, example_validator, anomaly_gate,
-        transform, trainer, baseline, evaluator, sign_off, pusher, publish,
+        example_gen, statistics_gen, schema_gen, example_validator, *drift, anomaly_gate, transform,
+        *([base_model] if base_model else []), trainer, baseline, evaluator, sign_off, pusher, publish,
     ]
     if config.embeddings.enabled:
         components += _embeddings(config, example_gen, trainer, publish)

@@ -57,6 +57,32 @@ def feature_rows(stats_file: str) -> list[list]:
     return rows
 
 
+def _page(title: str, body: str) -> str:
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}</body></html>"
+    )
+
+
+def write_anomaly_report(path: Path, run_id: str, rows: list, measurements: list[dict]) -> Path:
+    """Why a run was blocked: each anomaly, and every drift comparison made."""
+    body = "<h2>Anomalies</h2><p>Nothing was trained or pushed.</p>" + table(
+        ["check", "split", "feature", "finding"], [list(r) for r in rows]
+    )
+    if measurements:
+        over = ["worst" if m["value"] > m["threshold"] else "" for m in measurements]
+        body += "<h2>Drift from the previous span</h2><p>Comparisons over their threshold are shaded.</p>"
+        body += table(
+            ["split", "feature", "measure", "value", "threshold"],
+            [[m["split"], m["feature"], m["measure"], _fmt(m["value"]), _fmt(m["threshold"])] for m in measurements],
+            over,
+        )
+    path = path.with_name(path.name.replace("run-", "anomalies-", 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_page(f"Tollgate run {run_id}: data blocked", body))
+    return path
+
+
 def _slice_order(metrics) -> tuple:
     """Overall first, then by feature, with numeric values in numeric order."""
     feature, _, value = metrics.slice.partition("=")
@@ -90,12 +116,10 @@ def write_run_report(path: Path, summary: dict, slices: list, stats_uri: str | N
         ["sign-off", signoff.get("status", "-")], ["approver", signoff.get("approver") or "-"],
         ["pushed", summary["pushed"] or "-"],
     ]
-    page = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>Tollgate run "
-        f"{html.escape(summary['run_id'])}</title><style>{STYLE}</style></head><body>"
-        f"<h1>Tollgate run {html.escape(summary['run_id'])}</h1>{table(['', ''], facts)}"
-        f"<h2>Evaluation by slice</h2><p>The worst slice with enough examples is shaded.</p>"
-        f"{metrics}{statistics}</body></html>"
+    page = _page(
+        f"Tollgate run {summary['run_id']}",
+        f"{table(['', ''], facts)}<h2>Evaluation by slice</h2>"
+        f"<p>The worst slice with enough examples is shaded.</p>{metrics}{statistics}",
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page)

@@ -17,6 +17,7 @@ from tfx_bsl.public import tfxio  # noqa: E402
 
 from trainer import features  # noqa: E402
 from trainer.strategy import choose_strategy  # noqa: E402
+from trainer.warm_start import warm_start  # noqa: E402
 
 EMBEDDING_LAYER = "embedding"
 LABEL = features.transformed_name(features.LABEL_KEY)
@@ -182,6 +183,8 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
     strategy, why = choose_strategy()
     with strategy.scope():
         model = build_model(tuple(hparams.get("hidden_units", (64, 32))))
+        if fn_args.base_model:
+            warm_start(model, fn_args.base_model)
     last_loss = train(
         model, train_data, fn_args.train_steps, float(hparams.get("learning_rate", 0.003)), strategy
     )

@@ -1,23 +1,29 @@
-"""AnomalyGate: stops the run when ExampleValidator found anomalies.
+"""AnomalyGate: stops the run when the data broke the schema or drifted.
 
-ExampleValidator records anomalies but blocks nothing. This gate sits between
-it and Transform, so bad data never reaches training.
+ExampleValidator and DriftCheck record anomalies but block nothing. This
+gate sits between them and Transform, so bad data never reaches training.
 """
 
 from tfx import v1 as tfx
 
 from components.anomaly_gate.anomalies import read_anomalies
 
+Anomalies = tfx.types.standard_artifacts.ExampleAnomalies
+
 
 class DataAnomaliesError(RuntimeError):
-    """The data broke the schema; the message lists each anomaly."""
+    """The data broke the schema or drifted; the message lists each anomaly."""
 
 
 @tfx.dsl.components.component
 def AnomalyGate(
-    anomalies: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ExampleAnomalies],
+    anomalies: tfx.dsl.components.InputArtifact[Anomalies],
+    drift: tfx.dsl.components.InputArtifact[Anomalies] = None,
 ) -> None:
     found = read_anomalies(anomalies.uri)
+    if drift is not None:
+        found += [f"{line} (drift from span {drift.get_int_custom_property('previous_span')})"
+                  for line in read_anomalies(drift.uri)]
     if found:
         raise DataAnomaliesError(
             f"{len(found)} data anomal{'y' if len(found) == 1 else 'ies'} "

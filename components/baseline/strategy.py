@@ -44,3 +44,22 @@ class BaselineModelStrategy(tfx.dsl.experimental.ResolverStrategy):
             BLESSING: [blessing] if blessing else [],
             CANDIDATE: list(input_dict.get(CANDIDATE, [])),
         }
+
+
+def latest_released(models, releases):
+    """The model of the newest release that published one, or None."""
+    published = [r for r in releases if r.get_int_custom_property("released") == 1]
+    by_id = {m.id: m for m in models}
+    for release in sorted(published, key=lambda r: r.id, reverse=True):
+        model = by_id.get(release.get_int_custom_property("model_id"))
+        if model is not None:
+            return model
+    return None
+
+
+class ReleasedModelStrategy(tfx.dsl.experimental.ResolverStrategy):
+    """The last released model, for the Trainer to warm-start from."""
+
+    def resolve_artifacts(self, store, input_dict):
+        model = latest_released(input_dict.get(MODEL, []), input_dict.get("release", []))
+        return {MODEL: [model] if model else [], "release": []}

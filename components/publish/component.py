@@ -78,5 +78,7 @@ def Publish(
         blessing.get_string_custom_property("model_digest"),
     )
     release.set_int_custom_property("released", 1)
+    # Which model: so a warm start can find it without walking the lineage.
+    release.set_int_custom_property("model_id", blessing.get_int_custom_property("current_model_id"))
     release.set_string_custom_property("serving_path", final)
     release.set_string_custom_property("version", os.path.basename(final))

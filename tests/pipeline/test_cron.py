@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from kubeflow.cron import describe, next_runs, to_kfp
+from pipeline.cron import describe, next_runs, to_kfp
 from pipeline.errors import TollgateError
 
 MONDAY = datetime.datetime(2026, 11, 23, 0, 20, tzinfo=datetime.timezone.utc)

@@ -1,9 +1,11 @@
-"""Cron for KFP: five fields in, KFP's six out, and what it means in UTC.
+"""Cron, read in UTC, for the local scheduler and for KFP.
 
 KFP reads cron with a seconds field first (robfig/cron) and in UTC. People
 write five fields and think in local time; both mistakes schedule runs at
 the wrong moment without any error, so the conversion is explicit and the
-next runs are printed in UTC before anything is created.
+next runs are printed in UTC before anything is created. The local
+scheduler reads the same five fields in UTC too, so a schedule means the
+same on a workstation as on the cluster.
 """
 
 from __future__ import annotations
