@@ -62,8 +62,8 @@ def parse_spans(text: str) -> list[int]:
     """'1-6', '3' or '1,3,5-7' as an ordered list of span numbers."""
     numbers: list[int] = []
     for part in text.split(","):
-        low, _, high = part.strip().partition("-")
-        if not low.isdigit() or (high and not high.isdigit()):
+        low, dash, high = part.strip().partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
             raise TollgateError(f"spans {text!r}: write them as 3, 1-6 or 1,3,5-7")
         first, last = int(low), int(high or low)
         if last < first:

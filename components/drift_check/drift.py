@@ -45,14 +45,12 @@ def with_comparators(schema: schema_pb2.Schema, features, max_linf: float, max_j
     return copy
 
 
-def _missing(features, current, previous, split: str) -> anomalies_pb2.Anomalies:
-    """Features the previous span had that this one lacks, as anomalies."""
-    found = anomalies_pb2.Anomalies()
+def _add_missing(found: anomalies_pb2.Anomalies, features, current, previous, split: str) -> None:
+    """Adds features the previous span had that this one lacks."""
     for name in sorted(set(features) & (_features(previous) - _features(current))):
         info = found.anomaly_info[name]
         info.short_description = "Column dropped"
         info.description = f"{name} was in the previous span's {split} split but is missing from this span"
-    return found
 
 
 def _drift_only(anomalies: anomalies_pb2.Anomalies) -> anomalies_pb2.Anomalies:
@@ -80,7 +78,7 @@ def compare(current: dict, previous: dict, schema, features, max_linf: float, ma
         found = _drift_only(tfdv.validate_statistics(
             current[split], drift_schema, previous_statistics=previous[split]
         ))
-        found.anomaly_info.update(_missing(features, current[split], previous[split], split).anomaly_info)
+        _add_missing(found, features, current[split], previous[split], split)
         results[split] = found
     return results
 

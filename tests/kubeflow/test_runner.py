@@ -40,7 +40,7 @@ def test_every_component_runs_the_configured_image(golden_job):
         e["container"] for e in golden_job["pipelineSpec"]["deploymentSpec"]["executors"].values()
         if "container" in e
     ]
-    assert len(containers) == 13  # every step but the two resolver queries
+    assert len(containers) == 14  # every step but the resolver queries
     assert {c["image"] for c in containers} == {"ghcr.io/tollgate/tollgate:1.0.0"}
 
 
@@ -57,6 +57,16 @@ def test_sign_off_reaches_the_cluster_metadata_service(golden_job):
     task = golden_job["pipelineSpec"]["root"]["dag"]["tasks"]["SignOff"]
     metadata = json.loads(task["inputs"]["parameters"]["metadata"]["runtimeValue"]["constant"])
     assert metadata == {"backend": "grpc", "host": "metadata-grpc-service.kubeflow", "port": 8080}
+
+
+def test_drift_check_compares_with_the_latest_statistics_on_the_cluster(golden_job):
+    spec = golden_job["pipelineSpec"]
+    queries = spec["deploymentSpec"]["executors"]["previous_span_resolver_executor"]["resolver"]
+    assert "tfx.ExampleStatistics" in queries["outputArtifactQueries"]["statistics"]["filter"]
+    drift = spec["root"]["dag"]["tasks"]["DriftCheck"]["inputs"]["artifacts"]
+    assert drift["previous"]["taskOutputArtifact"]["producerTask"] == "previous_span_resolver"
+    gate = spec["root"]["dag"]["tasks"]["AnomalyGate"]["inputs"]["artifacts"]
+    assert gate["drift"]["taskOutputArtifact"]["producerTask"] == "DriftCheck"
 
 
 @pytest.mark.parametrize("override, message", [

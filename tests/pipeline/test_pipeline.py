@@ -1,5 +1,7 @@
 """The pipeline's shape, checked where it is defined (no run needed)."""
 
+import json
+
 from pipeline.config import load_config
 from pipeline.pipeline import create_pipeline
 
@@ -9,7 +11,8 @@ def test_components_in_order_and_gated(tmp_path):
     pipeline = create_pipeline(config)
     ids = [c.id for c in pipeline.components]
     assert set(ids) == {
-        "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "AnomalyGate",
+        "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "previous_span_resolver",
+        "DriftCheck", "AnomalyGate",
         "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "SignOff", "Pusher",
         "Publish", "EmbeddingExporter", "VectorIndexPusher",
     }
@@ -17,6 +20,7 @@ def test_components_in_order_and_gated(tmp_path):
     # Anomalies stop the run before Transform: Transform waits on the gate.
     assert by_id["AnomalyGate"] in by_id["Transform"].upstream_nodes
     assert by_id["ExampleValidator"] in by_id["AnomalyGate"].upstream_nodes
+    assert by_id["DriftCheck"] in by_id["AnomalyGate"].upstream_nodes
     # Pusher sees only the sign-off's blessing, which needs the Evaluator's.
     assert by_id["SignOff"] in by_id["Pusher"].upstream_nodes
     assert by_id["Evaluator"] not in by_id["Pusher"].upstream_nodes
@@ -40,7 +44,6 @@ def test_single_file_becomes_an_exact_pattern(tmp_path, small_csv):
 
 
 def test_code_changes_invalidate_transform_and_trainer_caches(tmp_path):
-    import json
     import shutil
     from pathlib import Path
 
@@ -57,3 +60,38 @@ def test_code_changes_invalidate_transform_and_trainer_caches(tmp_path):
     assert code_version(copy) == version
     (copy / "model.py").write_text((copy / "model.py").read_text() + "\n# changed\n")
     assert code_version(copy) != version
+
+
+def test_span_folders_become_a_span_pattern(tmp_path, small_csv):
+    from pipeline.spans import split_spans
+
+    split_spans(small_csv, tmp_path / "spans", count=2)
+    latest = create_pipeline(load_config(None, home=str(tmp_path), data_root=str(tmp_path / "spans")))
+    example_gen = latest.components[0]
+    assert '"pattern": "span-{SPAN}/*.csv"' in example_gen.exec_properties["input_config"]
+    assert not example_gen.exec_properties.get("range_config")
+    chosen = create_pipeline(load_config(None, home=str(tmp_path), data_root=str(tmp_path / "spans"), span=1))
+    range_config = json.loads(chosen.components[0].exec_properties["range_config"])
+    assert range_config["static_range"] == {"start_span_number": 1, "end_span_number": 1}
+
+
+def test_curated_schema_replaces_schema_gen(tmp_path):
+    config = load_config(None, home=str(tmp_path), validation__schema_file="pipeline/schemas/taxi.pbtxt")
+    by_id = {c.id: c for c in create_pipeline(config).components}
+    assert "SchemaGen" not in by_id
+    assert by_id["ImportSchemaGen"].exec_properties["schema_file"].endswith("pipeline/schemas/taxi.pbtxt")
+
+
+def test_warm_start_feeds_the_trainer_a_base_model(tmp_path):
+    cold = {c.id: c for c in create_pipeline(load_config(None, home=str(tmp_path))).components}
+    assert "base_model_resolver" not in cold and "base_model" not in cold["Trainer"].inputs
+    config = load_config(None, home=str(tmp_path), trainer__warm_start=True)
+    by_id = {c.id: c for c in create_pipeline(config).components}
+    assert by_id["base_model_resolver"] in by_id["Trainer"].upstream_nodes
+    assert "base_model" in by_id["Trainer"].inputs
+
+
+def test_no_drift_features_means_no_drift_check(tmp_path):
+    config = load_config(None, home=str(tmp_path), validation__drift_features=[])
+    ids = {c.id for c in create_pipeline(config).components}
+    assert "DriftCheck" not in ids and "previous_span_resolver" not in ids
