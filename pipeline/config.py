@@ -75,11 +75,12 @@ class ValidationConfig:
     schema_file: str = ""
     # Each span is compared with the previous span on these features: strings
     # by L-infinity distance, numbers by Jensen-Shannon divergence. Empty: no
-    # drift check. Between the taxi sample's months, the largest seen were
-    # 0.08 (company) and 0.015 (trip_start_hour).
+    # drift check. Between consecutive months of the taxi sample (55 to 478
+    # rows each) the largest seen were 0.24, 0.20 and 0.19; one payment type
+    # injected measures about 0.6 (bench/drift_thresholds.py).
     drift_features: tuple[str, ...] = ("payment_type", "company", "trip_start_hour")
-    max_linf: float = 0.15
-    max_jsd: float = 0.1
+    max_linf: float = 0.3
+    max_jsd: float = 0.25
 
 
 @dataclasses.dataclass(frozen=True)

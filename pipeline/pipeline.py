@@ -18,7 +18,7 @@ from components.vector_index_pusher.component import VectorIndexPusher
 from pipeline.config import DEFAULT_HOME, IMAGE_DATA_ROOT, IMAGE_WORKDIR, TollgateConfig, current_user, to_json
 from pipeline.eval_config import eval_config
 from pipeline.metadata import connection_config, metadata_spec
-from pipeline.spans import LATEST, SPAN_PATTERN, spans_in
+from pipeline.spans import SPAN_PATTERN, chosen_span, spans_in
 from trainer import code_version
 
 
@@ -32,11 +32,14 @@ def _example_gen(config: TollgateConfig) -> tfx.components.CsvExampleGen:
         )
         pattern = "*.csv"
     elif spans_in(config.data_dir):
-        # TFX resolves {SPAN} to the newest span and records it on the Examples.
+        # The newest span is chosen here, not left to TFX: a run for the
+        # newest span and its replay by `tollgate release` (which names the
+        # span) then have the same ExampleGen properties, so the replay is a
+        # cache hit. TFX records the span on the Examples.
         base, pattern = str(config.data_dir), SPAN_PATTERN
-        if config.span != LATEST:
-            only = tfx.proto.StaticRange(start_span_number=config.span, end_span_number=config.span)
-            range_config = tfx.proto.RangeConfig(static_range=only)
+        span, _ = chosen_span(config.data_dir, config.span)
+        only = tfx.proto.StaticRange(start_span_number=span, end_span_number=span)
+        range_config = tfx.proto.RangeConfig(static_range=only)
     else:
         # A directory contributes its *.csv files; a single file is read alone.
         data = config.data_dir

@@ -100,3 +100,17 @@ def test_unblessed_model_exits_zero_and_pushes_nothing(tmp_path):
     assert not (home / "milvus").exists()
     serving = home / "serving" / "tollgate"
     assert [p for p in os.listdir(serving) if not p.startswith(".")] == [] if serving.exists() else True
+
+
+def test_backfill_of_a_span_that_does_not_exist(tmp_path, small_csv):
+    from pipeline.spans import split_spans
+
+    split_spans(small_csv, tmp_path / "spans", count=2)
+    result = tollgate("backfill", "--data", str(tmp_path / "spans"), "--spans", "1-3", home=tmp_path / "home")
+    assert_clean_failure(result, tmp_path / "home", "no span 3", "spans 1-2")
+    assert not (tmp_path / "home" / "metadata.sqlite").exists()
+
+
+def test_schedule_with_a_bad_cron(tmp_path):
+    result = tollgate("schedule", "--cron", "0 25 * * *", home=tmp_path / "home")
+    assert_clean_failure(result, tmp_path / "home", "hour", "outside 0-23")
