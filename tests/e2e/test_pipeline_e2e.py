@@ -117,7 +117,8 @@ def test_unchanged_rerun_executes_nothing_and_releases_nothing_new(first_run):
     config, summary, store = first_run
     again = run_pipeline(config)
     states = {s.node: s.state for s in again.run.steps}
-    assert states.pop("baseline_model_resolver") == "done"  # resolvers always look
+    # Resolvers always look.
+    assert states.pop("baseline_model_resolver") == states.pop("previous_span_resolver") == "done"
     assert set(states.values()) == {"cached"}, states
     assert again.run.model_id == summary.run.model_id
     versions = [p for p in os.listdir(config.serving_dir) if not p.startswith(".")]
