@@ -33,12 +33,19 @@ def parquet_schema(kinds: dict[str, str]) -> pa.Schema:
     return pa.schema(fields + [(c, _ARROW[k]) for c, k in kinds.items()])
 
 
-def read_chunks(path: str):
-    """Serialized examples of one (GZIP) TFRecord file, CHUNK at a time, as string tensors."""
+def read_chunks(paths: list[str]):
+    """Serialized examples of (GZIP) TFRecord files, CHUNK at a time, as string tensors.
+
+    One dataset for all of a split's files: each dataset costs a trace to
+    build, and prefetching decompresses ahead while the model runs. Files
+    are read one after another: interleaved reads (num_parallel_reads)
+    measured 8 to 15 times slower on these small records.
+    """
     import tensorflow as tf
 
-    dataset = tf.data.TFRecordDataset(path, compression_type="GZIP" if path.endswith(".gz") else None)
-    yield from dataset.batch(CHUNK).prefetch(2)
+    compression = "GZIP" if paths[0].endswith(".gz") else None
+    dataset = tf.data.TFRecordDataset(paths, compression_type=compression)
+    yield from dataset.batch(CHUNK).prefetch(tf.data.AUTOTUNE)
 
 
 def column_kinds(files: list[str], columns: list[str]) -> dict[str, str]:
@@ -46,7 +53,7 @@ def column_kinds(files: list[str], columns: list[str]) -> dict[str, str]:
     from tensorflow.core.example import example_pb2
 
     kinds = {}
-    first = next(read_chunks(files[0]), None)
+    first = next(read_chunks(files[:1]), None)
     for data in first[:256].numpy() if first is not None else []:
         features = example_pb2.Example.FromString(data).features.feature
         for column in columns:
@@ -108,8 +115,8 @@ def export(pipeline: beam.Pipeline, examples_uri: str, splits: list[str], handle
 
     One RunInference for all splits, keyed by split, so the model loads once.
     """
-    files = [(split, path) for split in splits for path in split_files(examples_uri, split)]
-    kinds = column_kinds([path for _, path in files], columns)
+    files = [(split, split_files(examples_uri, split)) for split in splits]
+    kinds = column_kinds(files[0][1], columns)
     _ = (
         pipeline
         | "Files" >> beam.Create(files)
