@@ -1,7 +1,8 @@
 """Where the default drift thresholds come from: the distances TFDV measures
 between consecutive spans of the taxi sample, and for a span with one
 payment type injected. Prints the largest per feature, against the config's
-thresholds.
+thresholds, and how many spans the curated schema (pipeline/schemas/taxi.pbtxt)
+finds anomalies in.
 
     .venv/bin/python bench/drift_thresholds.py [--count N]   # default: monthly spans
 """
@@ -23,6 +24,7 @@ from pipeline.config import TollgateConfig, default_data_root  # noqa: E402
 from pipeline.spans import split_spans, spans_in  # noqa: E402
 
 FEATURES = ("payment_type", "company", "trip_start_hour", "fare", "trip_miles")
+CURATED = Path(__file__).resolve().parents[1] / "pipeline" / "schemas" / "taxi.pbtxt"
 
 
 def _stats(path: Path):
@@ -40,6 +42,8 @@ def main() -> None:
         folders = spans_in(root / "spans")
         stats = [_stats(folders[n] / "data.csv") for n in folders]
         schema = tfdv.infer_schema(stats[0]["train"])
+        curated = tfdv.load_schema_text(str(CURATED))
+        flagged = [n for n, s in zip(folders, stats) if tfdv.validate_statistics(s["train"], curated).anomaly_info]
         worst: dict[str, float] = {}
         for previous, current in zip(stats, stats[1:]):
             results = drift.compare(current, previous, schema, FEATURES, limits.max_linf, limits.max_jsd)
@@ -56,6 +60,7 @@ def main() -> None:
         print(f"  {feature:<16} {worst.get(feature, 0.0):.3f}  {kind} {getattr(limits, kind)} {used}")
     injected_value = next(m["value"] for m in drift.measurements(results) if m["feature"] == "payment_type")
     print(f"one payment type injected into the last span: payment_type {injected_value:.3f}")
+    print(f"spans with anomalies against {CURATED.name}: {len(flagged)} of {len(stats)} {flagged or ''}")
 
 
 if __name__ == "__main__":
