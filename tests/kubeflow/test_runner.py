@@ -88,3 +88,18 @@ def test_image_flag_overrides_the_configured_one():
 def test_accelerator_without_a_count_is_a_config_error():
     with pytest.raises(TollgateError, match="kubeflow.trainer: set accelerator and accelerator_count together"):
         load_config(None, kubeflow__trainer__accelerator="nvidia.com/gpu")
+
+
+def test_warm_start_and_curated_schema_compile_for_the_cluster(tmp_path):
+    from kubeflow.runner import compile_pipeline
+
+    config = load_config(
+        None, kubeflow__tag="1.0.0", trainer__warm_start=True, validation__schema_file="pipeline/schemas/taxi.pbtxt"
+    )
+    spec = compile_pipeline(config, str(tmp_path / "job.json"))["pipelineSpec"]
+    tasks = spec["root"]["dag"]["tasks"]
+    base = tasks["Trainer"]["inputs"]["artifacts"]["base_model"]["taskOutputArtifact"]
+    assert base["producerTask"].startswith("base_model_resolver")
+    schema_gen = tasks["ImportSchemaGen"]["inputs"]["parameters"]["schema_file"]["runtimeValue"]["constant"]
+    assert schema_gen == "/opt/tollgate/pipeline/schemas/taxi.pbtxt"  # the image's copy of the repo
+    assert "SchemaGen" not in tasks
