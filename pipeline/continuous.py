@@ -39,8 +39,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)  # a bad config fails now, not at the first run
     timetable = Timetable(cron=args.cron, every=args.every)
-    run_args = [flag for key, flag in (("config", "--config"), ("data", "--data")) if getattr(args, key)
-                for flag in (flag, str(Path(getattr(args, key)).resolve()))]
+    # Each run is `tollgate run` with the same config and data, as absolute
+    # paths, so a run does not depend on where the scheduler was started.
+    run_args = []
+    for flag, value in (("--config", args.config), ("--data", args.data)):
+        if value:
+            run_args += [flag, str(Path(value).resolve())]
     scheduler = Scheduler(timetable, run_args, config.home_dir, config.pipeline_name, args.catch_up)
     install_signal_handlers(scheduler)
     return scheduler.serve()
