@@ -3,11 +3,10 @@ and what validation found (schema anomalies, drift from the previous span)."""
 
 from __future__ import annotations
 
-import glob
 import json
-import os
 
 from components.anomaly_gate.anomalies import read_anomalies
+from components.drift_check.drift import read_statistics
 from pipeline import lineage_records as rec
 from pipeline.lineage_walk import OUTPUT, Graph
 from pipeline.runs import iso
@@ -48,16 +47,10 @@ def data_input(graph: Graph, examples, statistics) -> rec.DataInput:
 
 def _rows(statistics) -> dict:
     """Examples per split, as StatisticsGen counted them."""
-    from tensorflow_metadata.proto.v0 import statistics_pb2
-
-    rows = {}
-    for path in sorted(glob.glob(os.path.join(statistics.uri, "Split-*", "FeatureStats.pb"))):
-        stats = statistics_pb2.DatasetFeatureStatisticsList()
-        with open(path, "rb") as handle:
-            stats.ParseFromString(handle.read())
-        split = os.path.basename(os.path.dirname(path))[len("Split-"):]
-        rows[split] = sum(d.num_examples for d in stats.datasets)
-    return rows
+    return {
+        split: sum(d.num_examples for d in stats.datasets)
+        for split, stats in read_statistics(statistics.uri).items()
+    }
 
 
 def _checked_by(graph: Graph, statistics, type_suffix: str):
