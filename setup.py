@@ -16,6 +16,6 @@ setup(
         "apache-beam==2.60.0",
         "ml-metadata==1.16.0",
     ],
-    extras_require={"test": ["pytest", "nbclient", "ipykernel"]},
-    entry_points={"console_scripts": ["tollgate=pipeline.cli:main"]},
+    extras_require={"test": ["pytest", "pytest-timeout", "import-linter", "nbclient", "ipykernel"]},
+    entry_points={"console_scripts": ["tollgate=pipeline.cli.main:main"]},
 )

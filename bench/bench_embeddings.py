@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import os
 import shutil
 import sys
 import tempfile
@@ -35,13 +34,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from pipeline.environment import prepare_process  # noqa: E402
+
+prepare_process()
 
 
 def trained_run(home: Path):
     """(examples folder, model folder) of a run in `home`, training one if needed."""
     from pipeline.config import load_config
-    from pipeline.local_runner import run_pipeline
+    from pipeline.local.runner import run_pipeline
 
     config = load_config(None, home=str(home), trainer__train_steps=200)
     models = sorted(glob.glob(str(config.pipeline_root / "Trainer" / "model" / "*" / "Format-Serving")))

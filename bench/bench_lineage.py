@@ -27,15 +27,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from pipeline.environment import prepare_process  # noqa: E402
+
+prepare_process()
 
 
 def build_first_run(home: Path):
     from components.signoff import records
     from pipeline.config import load_config
-    from pipeline.local_runner import run_pipeline
-    from pipeline.metadata import store_for
-    from pipeline.signoff_commands import release
+    from pipeline.local.runner import run_pipeline
+    from pipeline.lineage.store import store_for
+    from pipeline.local.release import release
 
     config = load_config(None, home=str(home), trainer__train_steps=100)
     awaiting = run_pipeline(config)
@@ -50,9 +53,9 @@ def build_first_run(home: Path):
 def add_cached_runs(config, total: int) -> None:
     from tfx import v1 as tfx
 
-    from pipeline.pipeline import create_pipeline
-    from pipeline.runs import list_runs
-    from pipeline.metadata import store_for
+    from pipeline.definition.pipeline import create_pipeline
+    from pipeline.lineage.runs import list_runs
+    from pipeline.lineage.store import store_for
 
     have = len(list_runs(store_for(config), config.pipeline_name))
     for done in range(have, total):
@@ -64,8 +67,8 @@ def add_cached_runs(config, total: int) -> None:
 def query_times(home: str, repeats: int) -> dict:
     """Run in a fresh process (see time_queries): ms per lineage and audit call."""
     from pipeline.config import load_config
-    from pipeline.lineage import audit, model_lineage, resolve_model
-    from pipeline.metadata import store_for
+    from pipeline.lineage.model import audit, model_lineage, resolve_model
+    from pipeline.lineage.store import store_for
 
     store = store_for(load_config(None, home=home))
     model_lineage(store, resolve_model(store, "serving"))  # the first call opens the store
@@ -122,8 +125,8 @@ def main() -> None:
     home = Path(args.out or tempfile.mkdtemp(prefix="tollgate-lineage-bench-"))
     print("building the store: one full run ...", file=sys.stderr)
     config = build_first_run(home)
-    from pipeline.runs import list_runs
-    from pipeline.metadata import store_for
+    from pipeline.lineage.runs import list_runs
+    from pipeline.lineage.store import store_for
 
     base_runs = len(list_runs(store_for(config), config.pipeline_name))
     baseline = time_queries(config, args.repeats)

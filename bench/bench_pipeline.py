@@ -54,15 +54,21 @@ def _stock_pipeline(root: Path, data_root: str, steps: int):
 
 def _tollgate_pipeline(root: Path, data_root: str, steps: int):
     from pipeline.config import load_config
-    from pipeline.pipeline import create_pipeline
+    from pipeline.definition.pipeline import create_pipeline
+    from pipeline.lineage.store import store_for
 
     config = load_config(None, home=str(root), data_root=data_root, trainer__train_steps=steps)
+    store_for(config)  # as the local runner does: the store exists before TFX connects to it
     return create_pipeline(config)
 
 
 def child(which: str, root: Path, data_root: str, steps: int) -> None:
     """Runs one pipeline in this process and prints its figures as JSON."""
     started = time.perf_counter()
+    if which == "tollgate":
+        from pipeline.environment import prepare_process
+
+        prepare_process()  # as `tollgate run` does; the stock example runs as it ships
     from tfx import v1 as tfx
 
     from components.signoff.executor import SignOffPending
@@ -99,7 +105,7 @@ def run_child(which: str, root: Path, data_root: str, steps: int) -> dict:
 def component_times(metadata_path: Path, run_index: int) -> dict[str, tuple[float, str]]:
     """Seconds and state per component for the run_index-th run, from MLMD."""
     from components.store import open_store
-    from pipeline.runs import list_runs
+    from pipeline.lineage.runs import list_runs
 
     store = open_store({"backend": "sqlite", "path": str(metadata_path)})
     [name] = [c.name for c in store.get_contexts_by_type("pipeline")]

@@ -1,30 +1,32 @@
 """Where the default drift thresholds come from: the distances TFDV measures
 between consecutive spans of the taxi sample, and for a span with one
 payment type injected. Prints the largest per feature, against the config's
-thresholds, and how many spans the curated schema (pipeline/schemas/taxi.pbtxt)
+thresholds, and how many spans the curated schema (trainer/schemas/taxi.pbtxt)
 finds anomalies in.
 
     .venv/bin/python bench/drift_thresholds.py [--count N]   # default: monthly spans
 """
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.environment import prepare_process  # noqa: E402
+
+prepare_process()
 
 import pandas as pd  # noqa: E402
 import tensorflow_data_validation as tfdv  # noqa: E402
 
 from components.drift_check import drift  # noqa: E402
 from pipeline.config import TollgateConfig, default_data_root  # noqa: E402
-from pipeline.spans import split_spans, spans_in  # noqa: E402
+from pipeline.data.spans import split_spans, spans_in  # noqa: E402
 
 FEATURES = ("payment_type", "company", "trip_start_hour", "fare", "trip_miles")
-CURATED = Path(__file__).resolve().parents[1] / "pipeline" / "schemas" / "taxi.pbtxt"
+CURATED = Path(__file__).resolve().parents[1] / "trainer" / "schemas" / "taxi.pbtxt"
 
 
 def _stats(path: Path):

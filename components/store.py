@@ -39,4 +39,7 @@ def connection_from_spec(spec: dict):
 
 
 def open_store(spec: dict) -> metadata_store.MetadataStore:
+    if spec["backend"] == "sqlite":
+        # SQLite creates the file, not the folder it goes in.
+        os.makedirs(os.path.dirname(os.path.abspath(spec["path"])), exist_ok=True)
     return metadata_store.MetadataStore(connection_from_spec(spec))

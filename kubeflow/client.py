@@ -14,12 +14,12 @@ import json
 import os
 import tempfile
 
-from pipeline.cron import to_kfp
+from kubeflow.backend import DATA_PARAMETER
 from kubeflow.runner import load_job
 from pipeline.config import TollgateConfig
 from pipeline.errors import TollgateError
+from pipeline.schedule.cron import to_kfp
 
-DATA_PARAMETER = "data_root"
 # KFP expands these in recurring runs' parameters on backends that support it.
 _MACROS = ("[[ScheduledTime", "[[CurrentTime", "[[Index]]")
 

@@ -47,7 +47,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from kubeflow import client as kfp_client
-    from pipeline.cron import describe
+    from pipeline.schedule.cron import describe
 
     config = _config(args)
     print(describe(args.cron))  # a bad cron fails here, before anything is uploaded

@@ -1,9 +1,9 @@
 """Compiles the one pipeline definition for a Kubeflow Pipelines v2 cluster.
 
-`create_pipeline(config)` is the same function the local runner calls; this
-module only turns the config toward the cluster (image, state volume, the
-cluster's MLMD service), attaches per-component resources, and hands the
-result to TFX's KubeflowV2DagRunner.
+`create_pipeline(config, backend)` is the same function the local runner
+calls; this module only turns the config toward the cluster (image, state
+volume, the cluster's store), passes the Kubeflow backend, attaches
+per-component resources, and hands the result to TFX's KubeflowV2DagRunner.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import json
 import os
 import tempfile
 
-from pipeline.config import IMAGE_DATA_ROOT, ResourceConfig, TollgateConfig
+from kubeflow.backend import IMAGE_DATA_ROOT, KubeflowBackend
+from pipeline.config import ResourceConfig, TollgateConfig
 from pipeline.errors import TollgateError
 
 # Components whose pods take resources from [kubeflow.<name>] in the config.
@@ -46,18 +47,15 @@ def image_reference(config: TollgateConfig, override: str | None = None) -> str:
 
 
 def cluster_config(config: TollgateConfig, image: str) -> TollgateConfig:
-    """The config as the pods see it: state on the volume, MLMD over gRPC."""
+    """The config as the pods see it: state on the volume, the cluster's store."""
     kube = config.kubeflow
     name, _, tag = image.rpartition(":")
-    metadata = dataclasses.replace(
-        config.metadata, backend="grpc", grpc_host=kube.metadata_host, grpc_port=kube.metadata_port
-    )
     return dataclasses.replace(
         config,
-        runner="kubeflow",
+        runner=KubeflowBackend.name,
         home=kube.home,
         data_root=kube.data_root or IMAGE_DATA_ROOT,
-        metadata=metadata,
+        metadata=kube.metadata,
         kubeflow=dataclasses.replace(kube, image=name, tag=tag),
     )
 
@@ -81,9 +79,9 @@ def resource_spec(spec: ResourceConfig):
 
 def build(config: TollgateConfig):
     """The TFX pipeline for the cluster, with each component's resources attached."""
-    from pipeline.pipeline import create_pipeline
+    from pipeline.definition.pipeline import create_pipeline
 
-    pipeline = create_pipeline(config)
+    pipeline = create_pipeline(config, KubeflowBackend())
     by_id = {component.id: component for component in pipeline.components}
     for key, component_id in RESOURCE_COMPONENTS.items():
         resources = resource_spec(getattr(config.kubeflow, key))

@@ -1,8 +1,9 @@
 """Tollgate's one typed, frozen configuration.
 
-Everything a run needs is here: the local runner, the tests and (later) the
-Kubeflow runner all take a `TollgateConfig` and nothing else. Values come from
-the dataclass defaults, then a TOML file, then CLI flags, in that order.
+Everything a run needs is here: the local runner, the Kubeflow compiler, the
+commands and the tests all take a `TollgateConfig` and nothing else. Values
+come from the dataclass defaults, then a TOML file, then CLI flags, in that
+order. This module is the bottom layer of `pipeline/`: it imports none of it.
 """
 
 from __future__ import annotations
@@ -17,17 +18,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.errors import TollgateError
-from pipeline.spans import LATEST, chosen_span, spans_in
 
 HOME_ENV = "TOLLGATE_HOME"
 CONFIG_ENV = "TOLLGATE_CONFIG"
 USER_ENV = "TOLLGATE_USER"
 DEFAULT_HOME = "~/.tollgate"
-# The taxi sample inside the image that kubeflow/Dockerfile builds.
-IMAGE_DATA_ROOT = "/opt/venv/lib/python3.11/site-packages/tfx/examples/chicago_taxi_pipeline/data/simple"
-# Where kubeflow/Dockerfile copies this repository: relative paths in the
-# config, such as a curated schema, are found there inside the pods.
-IMAGE_WORKDIR = "/opt/tollgate"
+# `span` for "the newest span folder under data_root".
+LATEST = -1
 
 
 def default_data_root() -> str:
@@ -71,7 +68,7 @@ class EvaluatorConfig:
 class ValidationConfig:
     # Empty: SchemaGen infers the schema from each run's own data. A .pbtxt
     # path (relative to the working directory) uses that curated schema
-    # instead, e.g. pipeline/schema/taxi.pbtxt from `tollgate data infer-schema`.
+    # instead, e.g. trainer/schemas/taxi.pbtxt, made with `tollgate data infer-schema`.
     schema_file: str = ""
     # Each span is compared with the previous span on these features: strings
     # by L-infinity distance, numbers by Jensen-Shannon divergence. Empty: no
@@ -98,16 +95,17 @@ class SignOffConfig:
 
 @dataclasses.dataclass(frozen=True)
 class MetadataConfig:
-    # "sqlite" or "mysql"; "grpc" reaches a cluster's MLMD service, for the
-    # sign-off commands and components (local runs need a direct connection).
+    # "sqlite" or "mysql"; "grpc" reaches an MLMD gRPC service, such as a
+    # cluster's, for the sign-off commands and components (local runs need a
+    # direct connection).
     backend: str = "sqlite"
     sqlite_path: str = ""  # empty: <home>/metadata.sqlite
-    mysql_host: str = "127.0.0.1"
-    mysql_port: int = 3306
-    mysql_database: str = "tollgate"
-    mysql_user: str = "tollgate"
-    grpc_host: str = "metadata-grpc-service.kubeflow"
-    grpc_port: int = 8080
+    # The server, for "mysql" and "grpc".
+    host: str = "127.0.0.1"
+    port: int = 3306
+    # For "mysql"; the password comes from $TOLLGATE_MYSQL_PASSWORD.
+    database: str = "tollgate"
+    user: str = "tollgate"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,9 +154,10 @@ class KubeflowConfig:
     data_root: str = ""  # empty: the taxi sample inside the image
     host: str = ""  # the KFP API, e.g. http://ml-pipeline-ui.kubeflow:80
     experiment: str = "tollgate"
-    # The cluster's MLMD service, reached by the sign-off step and commands.
-    metadata_host: str = "metadata-grpc-service.kubeflow"
-    metadata_port: int = 8080
+    # The store the pods use: by default the cluster's MLMD gRPC service.
+    metadata: MetadataConfig = MetadataConfig(
+        backend="grpc", host="metadata-grpc-service.kubeflow", port=8080
+    )
     trainer: ResourceConfig = ResourceConfig(cpu=4.0, memory_gb=16.0)
     transform: ResourceConfig = ResourceConfig()
     evaluator: ResourceConfig = ResourceConfig()
@@ -181,8 +180,8 @@ class TollgateConfig:
     beam: BeamConfig = BeamConfig()
     embeddings: EmbeddingsConfig = EmbeddingsConfig()
     kubeflow: KubeflowConfig = KubeflowConfig()
-    # Which backend the pipeline is built for: "local" or "kubeflow"; set by
-    # the runner, not by hand.
+    # Where the pipeline was built to run: "local" or "kubeflow". Set by the
+    # backend, not by hand, and recorded with each sign-off request.
     runner: str = "local"
 
     @property
@@ -306,8 +305,9 @@ def validate(config: TollgateConfig) -> TollgateConfig:
         problems.append("trainer.batch_size must be positive")
     if not config.trainer.hidden_units or min(config.trainer.hidden_units) <= 0:
         problems.append("trainer.hidden_units must be a non-empty list of positive sizes")
-    if config.metadata.backend not in ("sqlite", "mysql", "grpc"):
-        problems.append("metadata.backend must be 'sqlite', 'mysql' or 'grpc'")
+    for key, store in (("metadata", config.metadata), ("kubeflow.metadata", config.kubeflow.metadata)):
+        if store.backend not in ("sqlite", "mysql", "grpc"):
+            problems.append(f"{key}.backend must be 'sqlite', 'mysql' or 'grpc'")
     if config.signoff.timeout_seconds < 0:
         problems.append("signoff.timeout_seconds must be 0 or more")
     if config.signoff.poll_seconds <= 0:
@@ -361,20 +361,13 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Toll
 
 
 def to_json(config: TollgateConfig) -> str:
-    """The config with its paths resolved, to replay a run exactly (no secrets in it)."""
-    # A bucket URI (on a cluster) is already absolute; Path would mangle it.
-    data_root = config.data_root if "://" in config.data_root else str(config.data_dir)
-    local = config.runner == "local"
-    schema = str(config.schema_path or "") if local else config.validation.schema_file
-    span = config.span
-    if local and span == LATEST and spans_in(config.data_dir):
-        # "The newest" changes as data arrives; a replay must read this span.
-        span = chosen_span(config.data_dir, span)[0]
-    resolved = dataclasses.replace(
-        config, home=str(config.home_dir), data_root=data_root, span=span,
-        validation=dataclasses.replace(config.validation, schema_file=schema),
-    )
-    return json.dumps(dataclasses.asdict(resolved), sort_keys=True)
+    """The config with its local paths resolved, to replay a run exactly (no secrets in it)."""
+    if config.runner == "local":
+        config = dataclasses.replace(
+            config, home=str(config.home_dir), data_root=str(config.data_dir),
+            validation=dataclasses.replace(config.validation, schema_file=str(config.schema_path or "")),
+        )
+    return json.dumps(dataclasses.asdict(config), sort_keys=True)
 
 
 def from_json(text: str, source: str) -> TollgateConfig:

@@ -1,20 +1,23 @@
 """Shared fixtures: tiny CSVs, the taxi sample, and one real run that read-only tests share."""
 
 import csv
-import os
 import shutil
 from pathlib import Path
 
-import pytest
+from pipeline.environment import prepare_process
 
-# Keep TensorFlow's C++ start-up lines out of test output.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# The test session is an entry point: set up the process before TensorFlow loads.
+prepare_process()
+
+import pytest  # noqa: E402
 
 from components.signoff import records  # noqa: E402
 from pipeline.config import default_data_root, load_config  # noqa: E402
-from pipeline.local_runner import run_pipeline  # noqa: E402
-from pipeline.metadata import store_for  # noqa: E402
-from pipeline.signoff_commands import release  # noqa: E402
+from pipeline.lineage.store import store_for  # noqa: E402
+from pipeline.local.release import release  # noqa: E402
+from pipeline.local.runner import run_pipeline  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
 
 TAXI_CSV = Path(default_data_root()) / "data.csv"
 

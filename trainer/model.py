@@ -4,20 +4,16 @@ The model is a small MLP over the transformed features. Its last hidden
 layer is the example's embedding, served through the `embed` signature.
 """
 
-import os
+import tensorflow as tf
+import tensorflow_transform as tft
+import tf_keras as keras
+from absl import logging
+from tfx import v1 as tfx
+from tfx_bsl.public import tfxio
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-
-import tensorflow as tf  # noqa: E402
-import tensorflow_transform as tft  # noqa: E402
-import tf_keras as keras  # noqa: E402
-from absl import logging  # noqa: E402
-from tfx import v1 as tfx  # noqa: E402
-from tfx_bsl.public import tfxio  # noqa: E402
-
-from trainer import features  # noqa: E402
-from trainer.strategy import choose_strategy  # noqa: E402
-from trainer.warm_start import warm_start  # noqa: E402
+from trainer import features
+from trainer.strategy import choose_strategy
+from trainer.warm_start import warm_start
 
 EMBEDDING_LAYER = "embedding"
 LABEL = features.transformed_name(features.LABEL_KEY)

@@ -6,13 +6,9 @@ On small data that pass is nearly all overhead; scale-free encodings
 (log amounts, fixed coordinate offsets, hashed strings) lose nothing.
 """
 
-import os
+import tensorflow as tf
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-
-import tensorflow as tf  # noqa: E402
-
-from trainer import features  # noqa: E402
+from trainer import features
 
 
 def _as_column(x: tf.Tensor | tf.SparseTensor, default) -> tf.Tensor:

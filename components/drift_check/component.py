@@ -17,6 +17,7 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from components.drift_check import drift
+from components.statistics import read_statistics
 from components.drift_check.strategy import span_of
 
 Examples = tfx.types.standard_artifacts.Examples
@@ -35,7 +36,7 @@ def DriftCheck(
     previous_examples: tfx.dsl.components.InputArtifact[Examples] = None,
     previous: tfx.dsl.components.InputArtifact[Statistics] = None,
 ) -> None:
-    current = drift.read_statistics(statistics.uri)
+    current = read_statistics(statistics.uri)
     anomalies.split_names = artifact_utils.encode_split_names(sorted(current))
     # StatisticsGen leaves span 0 on its output; the Examples know the span.
     anomalies.span = span_of(examples)
@@ -45,7 +46,7 @@ def DriftCheck(
         return
     curated = io_utils.SchemaReader().read(os.path.join(schema.uri, "schema.pbtxt"))
     results = drift.compare(
-        current, drift.read_statistics(previous.uri), curated, json.loads(features), max_linf, max_jsd
+        current, read_statistics(previous.uri), curated, json.loads(features), max_linf, max_jsd
     )
     drift.write(results, anomalies.uri)
     anomalies.set_int_custom_property("compared_with", previous.id)

@@ -8,23 +8,11 @@ divergence for numbers, each with its threshold from the config.
 
 from __future__ import annotations
 
-import glob
 import os
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
 _STRINGS = schema_pb2.FeatureType.Value("BYTES")
-
-
-def read_statistics(uri: str) -> dict[str, statistics_pb2.DatasetFeatureStatisticsList]:
-    """The statistics artifact's splits, by name."""
-    found = {}
-    for path in sorted(glob.glob(os.path.join(uri, "Split-*", "FeatureStats.pb"))):
-        stats = statistics_pb2.DatasetFeatureStatisticsList()
-        with open(path, "rb") as handle:
-            stats.ParseFromString(handle.read())
-        found[os.path.basename(os.path.dirname(path))[len("Split-"):]] = stats
-    return found
 
 
 def _features(stats: statistics_pb2.DatasetFeatureStatisticsList) -> set[str]:

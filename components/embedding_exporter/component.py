@@ -15,6 +15,7 @@ import os
 import apache_beam as beam
 from tfx import v1 as tfx
 
+from components import artifact_types
 from components.embedding_exporter.encoders import EmbedHandler
 from components.embedding_exporter.executor import export, summary
 from components.model_digest import SERVING_SUBDIR
@@ -23,8 +24,7 @@ from components.model_digest import SERVING_SUBDIR
 class Embeddings(tfx.dsl.Artifact):
     """Vectors for a run's examples, as Parquet shards."""
 
-    # KFP v2 takes custom types only as "namespace.Name".
-    TYPE_NAME = "tollgate.Embeddings"
+    TYPE_NAME = artifact_types.EMBEDDINGS
 
 
 @tfx.dsl.components.component(use_beam=True)

@@ -15,6 +15,7 @@ import shutil
 
 from tfx import v1 as tfx
 
+from components import artifact_types
 from components.model_digest import ModelChanged, folder_digest
 
 STAGING = ".staging"
@@ -23,8 +24,7 @@ STAGING = ".staging"
 class Release(tfx.dsl.Artifact):
     """A model made visible in the serving folder, or the record that it was not."""
 
-    # KFP v2 takes custom types only as "namespace.Name".
-    TYPE_NAME = "tollgate.Release"
+    TYPE_NAME = artifact_types.RELEASE
 
 
 def served_versions(serving_dir: str) -> list[str]:

@@ -17,10 +17,10 @@ import json
 import ml_metadata
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
-REQUEST_TYPE = "TollgateSignOffRequest"
-DECISION_TYPE = "TollgateSignOffDecision"
-REQUEST_EXECUTION = "TollgateRequestSignOff"
-DECIDE_EXECUTION = "TollgateDecide"
+from components.artifact_types import DECIDE_EXECUTION, REQUEST_EXECUTION
+from components.artifact_types import SIGNOFF_DECISION as DECISION_TYPE
+from components.artifact_types import SIGNOFF_REQUEST as REQUEST_TYPE
+
 APPROVE, REJECT = "approve", "reject"
 PAST_TENSE = {APPROVE: "approved", REJECT: "rejected"}
 

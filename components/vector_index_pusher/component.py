@@ -15,6 +15,7 @@ import json
 
 from tfx import v1 as tfx
 
+from components import artifact_types
 from components.embedding_exporter.component import Embeddings
 from components.embedding_exporter.executor import read_embeddings
 from components.publish.component import Release
@@ -24,7 +25,7 @@ from components.vector_index_pusher import index
 class VectorIndex(tfx.dsl.Artifact):
     """A Milvus collection loaded from Embeddings, and the alias readers use."""
 
-    TYPE_NAME = "tollgate.VectorIndex"
+    TYPE_NAME = artifact_types.VECTOR_INDEX
 
 
 @tfx.dsl.components.component

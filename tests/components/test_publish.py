@@ -57,13 +57,3 @@ def test_the_same_model_is_not_published_twice(tmp_path):
     again = stage(serving, "301")
     assert release_model(str(again), "301", str(serving), folder_digest(str(again))) == first
     assert [p.name for p in serving.iterdir() if not p.name.startswith(".")] == ["300"]
-
-
-def test_release_type_name_is_the_one_lineage_queries_and_kfp_accepts():
-    import re
-
-    from components.publish.component import Release
-    from pipeline.runs import RELEASE_TYPE
-
-    assert Release.TYPE_NAME == RELEASE_TYPE
-    assert re.fullmatch(r"[a-z][a-z0-9-_]{2,20}[.][A-Z][a-zA-Z0-9-_]{2,49}", Release.TYPE_NAME)

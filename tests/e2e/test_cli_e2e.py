@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import taxi_rows, write_csv
 
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
 TOLLGATE = [sys.executable, "-m", "pipeline.cli"]
 
 
@@ -103,7 +105,7 @@ def test_unblessed_model_exits_zero_and_pushes_nothing(tmp_path):
 
 
 def test_backfill_of_a_span_that_does_not_exist(tmp_path, small_csv):
-    from pipeline.spans import split_spans
+    from pipeline.data.spans import split_spans
 
     split_spans(small_csv, tmp_path / "spans", count=2)
     result = tollgate("backfill", "--data", str(tmp_path / "spans"), "--spans", "1-3", home=tmp_path / "home")

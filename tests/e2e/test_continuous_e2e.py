@@ -12,15 +12,17 @@ from pathlib import Path
 import pytest
 
 from components.signoff import records
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.config import load_config
-from pipeline.lineage import model_lineage, render_text
-from pipeline.local_runner import run_pipeline
-from pipeline.metadata import store_for
-from pipeline.runs import list_runs
-from pipeline.signoff_commands import release
+from pipeline.lineage.model import model_lineage
+from pipeline.lineage.text import render_text
+from pipeline.local.runner import run_pipeline
+from pipeline.lineage.store import store_for
+from pipeline.lineage.runs import list_runs
+from pipeline.local.release import release
 from tests.conftest import taxi_rows, write_csv
 
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 CONFIG = """
 home = "{home}"
 [trainer]
@@ -79,9 +81,14 @@ def _drifted_span(spans: Path, number: int) -> None:
     write_csv(spans / f"span-{number}" / "data.csv", rows[0], rows[1:])
 
 
+def _served(config) -> list[str]:
+    return sorted(os.listdir(config.serving_dir)) if config.serving_dir.exists() else []
+
+
 def test_a_drifted_span_is_blocked_with_the_anomaly_named(backfilled):
     config, config_path, spans, store, _ = backfilled
     _drifted_span(spans, 4)
+    served = _served(config)
     result = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "run", "--config", str(config_path), "--data", str(spans)],
         capture_output=True, text=True, timeout=600,
@@ -100,7 +107,7 @@ def test_a_drifted_span_is_blocked_with_the_anomaly_named(backfilled):
     [found] = [a for a in store.get_artifacts_by_type("ExampleAnomalies")
                if a.properties["span"].int_value == 4 and "drift_found" in a.custom_properties]
     assert found.custom_properties["drift_found"].int_value >= 1
-    assert not (config.serving_dir).exists()
+    assert _served(config) == served
 
 
 def test_warm_start_from_the_released_model_is_in_the_lineage(backfilled):

@@ -6,10 +6,12 @@ import pytest
 
 from components.embedding_exporter.executor import read_embeddings
 from components.vector_index_pusher import index
-from pipeline import search
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.errors import TollgateError
-from pipeline.lineage import model_lineage
+from pipeline.lineage.model import model_lineage
+from pipeline.search import query as search
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 def test_the_collection_holds_every_exported_vector(first_run):
@@ -56,10 +58,26 @@ def test_search_command_by_key_and_by_row(first_run, capsys, monkeypatch):
     )
     assert main(["search", "--row", adhoc, "-k", "2", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 2
-    assert main(["search", "--row", "fare=9.5", "-k", "2"]) == 2
-    assert "the row lacks column" in capsys.readouterr().err
     assert main(["search", "--like", "1"]) == 2
     assert "no example 1 in" in capsys.readouterr().err
+
+
+def test_a_row_of_a_few_columns_is_searched_with_the_rest_empty(first_run, capsys, monkeypatch):
+    config, _, _ = first_run
+    monkeypatch.setenv("TOLLGATE_HOME", str(config.home_dir))
+    assert main(["search", "--row", "trip_miles=2.5,fare=9.25,payment_type=Cash", "-k", "3", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)) == 3  # stdout stays pure JSON
+    [note] = captured.err.strip().splitlines()
+    assert note.startswith("tollgate: embedded the row from fare, payment_type, trip_miles;")
+    filled = note.split("empty cells: ")[1].split(", ")
+    assert {"trip_start_day", "company", "tips"} <= set(filled)
+    assert not {"fare", "payment_type", "trip_miles"} & set(filled)
+    # Every column empty but one still embeds, and close rows share that value.
+    results = search.by_row(config, "payment_type=Cash", k=5)
+    assert results.given == ["payment_type"] and len(results.hits) == 5
+    assert main(["search", "--row", "fare=cheap"]) == 2
+    assert "column fare needs a number, got 'cheap'" in capsys.readouterr().err
 
 
 def test_search_before_any_release_is_a_clear_error(tmp_path):

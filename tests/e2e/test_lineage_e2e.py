@@ -1,4 +1,4 @@
-"""Lineage and audit answers, read back from the real run in test_pipeline_e2e."""
+"""Lineage and audit answers, read back from the real run in conftest's first_run."""
 
 import json
 import os
@@ -8,7 +8,10 @@ import sys
 import pytest
 
 from pipeline.errors import TollgateError
-from pipeline.lineage import audit, model_lineage, render_text, resolve_model
+from pipeline.lineage.model import audit, model_lineage, resolve_model
+from pipeline.lineage.text import render_text
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 def test_lineage_names_the_input_file_and_the_executions(first_run):
@@ -82,7 +85,7 @@ def test_audit_lists_the_release(first_run):
 def test_lineage_command_never_imports_tensorflow(first_run):
     config, summary, _ = first_run
     probe = (
-        "import sys, json; from pipeline.cli import main; main(['lineage', 'serving', '--json']); "
+        "import sys, json; from pipeline.cli.main import main; main(['lineage', 'serving', '--json']); "
         "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'"
     )
     result = subprocess.run(
@@ -94,7 +97,7 @@ def test_lineage_command_never_imports_tensorflow(first_run):
 
 
 def test_reverse_query_finds_the_model_from_its_data(first_run):
-    from pipeline.lineage import models_trained_on
+    from pipeline.lineage.model import models_trained_on
 
     config, summary, store = first_run
     for data in (str(config.data_dir), str(config.data_dir.parent), "0"):
@@ -107,7 +110,8 @@ def test_reverse_query_finds_the_model_from_its_data(first_run):
 
 
 def test_graph_formats_draw_the_whole_lineage(first_run, tmp_path):
-    from pipeline.lineage_graph import model_graph, to_dot, to_svg, write_model_report
+    from pipeline.lineage.graph import model_graph
+    from pipeline.reports.model_card import to_dot, to_svg, write_model_report
 
     _, summary, store = first_run
     model_id = summary.run.model_id

@@ -1,8 +1,10 @@
-"""Human sign-off on real pipeline runs, as one story in order.
+"""Human sign-off on real pipeline runs.
 
 carol triggers every run; alice, bob and carol may approve, but four eyes
 keeps carol from approving her own models. Each training-steps value makes a
-new model; the rest of the run comes from the cache.
+new model; the rest of the run comes from the cache. Every test starts from
+its own copy of a stage of the story (tests/e2e/stages.py), so any one of
+them runs alone, in any order.
 """
 
 import dataclasses
@@ -17,29 +19,18 @@ from ml_metadata.proto import metadata_store_pb2
 
 from components.signoff import records
 from components.vector_index_pusher import index
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.config import load_config
-from pipeline.local_runner import RunFailed, run_pipeline
-from pipeline.metadata import store_for
+from pipeline.lineage.store import store_for
+from pipeline.local.release import release
+from pipeline.local.runner import RunFailed, run_pipeline
 from tests.conftest import copy_taxi
+from tests.e2e.stages import Stages
 
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 INPUT = metadata_store_pb2.Event.INPUT
 OUTPUT = metadata_store_pb2.Event.OUTPUT
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    root = tmp_path_factory.mktemp("signoff")
-    data = copy_taxi(root)
-    config_file = root / "tollgate.toml"
-    config_file.write_text(
-        f'data_root = "{data}"\n[signoff]\napprovers = ["alice", "bob", "carol"]\npoll_seconds = 0.5\n'
-    )
-    saved = dict(os.environ)
-    os.environ.update(TOLLGATE_HOME=str(root / "home"), TOLLGATE_USER="carol")
-    yield {"file": str(config_file), "home": root / "home", "state": {}}
-    os.environ.clear()
-    os.environ.update(saved)
+ANYONE = records.Policy(approvers=(), allow_self_approval=False)
 
 
 def config(env, steps, timeout=0):
@@ -53,6 +44,12 @@ def cli(env, *args):
 def serving_versions(env):
     serving = env["home"] / "serving" / "tollgate"
     return sorted(p for p in os.listdir(serving) if p.isdigit()) if serving.exists() else []
+
+
+def approve(env, model_id, approver):
+    store = store_for(config(env, 100))
+    [request] = records.requests_for_model(store, model_id)
+    records.record_decision(store, request, records.APPROVE, approver, "", ANYONE)
 
 
 def signoff_execution(store, model_id):
@@ -74,22 +71,68 @@ def evaluator_baseline(store, steps):
     return [e.artifact_id for e in events if e.type == INPUT and e.path.steps[0].key == "baseline_model"]
 
 
-def test_c1_timeout_fails_clearly_and_leaves_a_pending_request(env, capsys):
-    with pytest.raises(RunFailed, match="SignOff failed: model \\d+ awaits sign-off"):
-        run_pipeline(config(env, steps=100, timeout=1))
+@pytest.fixture(scope="module")
+def story(tmp_path_factory):
+    """The environment and the stages: awaiting (m1 asked for sign-off), released
+    (alice approved m1, released), second (m2 awaits), m2_rejected (bob rejected m2)."""
+    root = tmp_path_factory.mktemp("signoff")
+    data = copy_taxi(root)
+    config_file = root / "tollgate.toml"
+    config_file.write_text(
+        f'data_root = "{data}"\n[signoff]\napprovers = ["alice", "bob", "carol"]\npoll_seconds = 0.5\n'
+    )
+    env = {"file": str(config_file), "home": root / "home"}
+    saved = dict(os.environ)
+    os.environ.update(TOLLGATE_HOME=str(env["home"]), TOLLGATE_USER="carol")
+    stages = Stages(root, env["home"])
+
+    def awaiting():
+        with pytest.raises(RunFailed) as failed:
+            run_pipeline(config(env, steps=100, timeout=1))
+        [request] = records.pending_requests(store_for(config(env, 100)))
+        return {"m1": request.model_id, "failure": str(failed.value)}
+
+    def released():
+        m1 = stages.facts["awaiting"]["m1"]
+        approve(env, m1, "alice")
+        return {"pushed": release(config(env, 100), m1).run.pushed}
+
+    def second():
+        return {"m2": run_pipeline(config(env, steps=150)).run.model_id}
+
+    def m2_rejected():
+        store = store_for(config(env, 150))
+        [request] = records.requests_for_model(store, stages.facts["second"]["m2"])
+        records.record_decision(store, request, records.REJECT, "bob", "worse on cash trips", ANYONE)
+        return {}
+
+    stages.define("awaiting", None, awaiting)
+    stages.define("released", "awaiting", released)
+    stages.define("second", "released", second)
+    stages.define("m2_rejected", "second", m2_rejected)
+    yield env, stages
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_a_timed_out_wait_fails_clearly_and_leaves_a_pending_request(story, capsys):
+    env, stages = story
+    facts = stages.enter("awaiting")
+    assert f"SignOff failed: model {facts['m1']} awaits sign-off" in facts["failure"]
     assert serving_versions(env) == []
     assert cli(env, "pending", "--json") == 0
     [request] = json.loads(capsys.readouterr().out)
+    assert request["model_id"] == facts["m1"]
     assert request["triggered_by"] == "carol"
     assert request["model_digest"].startswith("sha256:")
     assert request["eval_summary"]["overall"]["auc"] > 0.5
     assert f"approve {request['model_id']} --by NAME" in request["approve_command"]
     assert request["run_id"]
-    env["state"]["m1"] = request["model_id"]
 
 
-def test_d_unpermitted_approvers_are_refused(env, capsys):
-    m1 = env["state"]["m1"]
+def test_unpermitted_approvers_are_refused(story, capsys):
+    env, stages = story
+    m1 = stages.enter("awaiting")["m1"]
     assert cli(env, "approve", str(m1), "--by", "mallory") == 2
     assert "may not approve" in capsys.readouterr().err
     assert cli(env, "approve", str(m1), "--by", "carol") == 2  # she triggered the run
@@ -99,8 +142,9 @@ def test_d_unpermitted_approvers_are_refused(env, capsys):
     assert records.pending_requests(store_for(config(env, 100)))  # still undecided
 
 
-def test_c2_approve_then_release_pushes_without_retraining(env, capsys):
-    m1 = env["state"]["m1"]
+def test_approve_then_release_pushes_without_retraining(story, capsys):
+    env, stages = story
+    m1 = stages.enter("awaiting")["m1"]
     assert cli(env, "approve", str(m1), "--by", "alice", "--comment", "checked slices") == 0
     assert cli(env, "approve", str(m1), "--by", "bob") == 2  # decisions are final
     assert "already decided" in capsys.readouterr().err
@@ -120,35 +164,34 @@ def test_c2_approve_then_release_pushes_without_retraining(env, capsys):
     [request] = records.requests_for_model(store, m1)
     assert props["model_digest"].string_value == request.model_digest
     assert props["request_id"].int_value == request.id
-    env["state"]["pushed"] = serving_versions(env)
-    capsys.readouterr()
     assert cli(env, "show", str(m1), "--json") == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["state"] == "released" and shown["released_to"] == [summary["pushed"]]
     assert shown["decision"]["approver"] == "alice"
 
 
-def test_f_next_run_compares_against_the_signed_off_model(env):
+def test_the_next_run_compares_against_the_signed_off_model(story):
+    env, stages = story
+    m1 = stages.enter("released")["m1"]
     summary = run_pipeline(config(env, steps=150))
-    m2 = summary.run.model_id
-    assert m2 != env["state"]["m1"]
+    assert summary.run.model_id != m1
     assert summary.signoff["status"] == "pending"
     assert summary.run.status == "awaiting sign-off"
-    store = store_for(config(env, 150))
     steps = [dataclasses.asdict(s) for s in summary.run.steps]
-    assert evaluator_baseline(store, steps) == [env["state"]["m1"]]
-    env["state"]["m2"] = m2
+    assert evaluator_baseline(store_for(config(env, 150)), steps) == [m1]
 
 
-def test_b_rejected_model_is_never_pushed(env, capsys):
-    m2 = env["state"]["m2"]
+def test_a_rejected_model_is_never_pushed(story, capsys):
+    env, stages = story
+    facts = stages.enter("second")
+    m2, pushed_before = facts["m2"], serving_versions(env)
     assert cli(env, "reject", str(m2), "--by", "bob", "--comment", "worse on cash trips") == 0
     assert cli(env, "release", str(m2)) == 2
     assert "was rejected by bob" in capsys.readouterr().err
     summary = run_pipeline(config(env, steps=150))
     assert summary.run.status == "succeeded" and summary.run.pushed is None
     assert summary.signoff["status"] == "reject"
-    assert serving_versions(env) == env["state"]["pushed"]
+    assert serving_versions(env) == pushed_before
     uri = config(env, steps=150).milvus_uri
     with index.opened(uri) as client:
         served = index.resolve(client, uri, config(env, steps=150).vector_alias)
@@ -158,7 +201,9 @@ def test_b_rejected_model_is_never_pushed(env, capsys):
     assert json.loads(capsys.readouterr().out)["state"] == "rejected, not released"
 
 
-def test_a_approval_from_another_process_while_the_run_waits(env):
+def test_an_approval_from_another_process_reaches_the_waiting_run(story):
+    env, stages = story
+    m1 = stages.enter("m2_rejected")["m1"]
     run = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "run", "--config", env["file"], "--train-steps", "120",
          "--signoff-timeout", "300", "--json"],
@@ -182,12 +227,14 @@ def test_a_approval_from_another_process_while_the_run_waits(env):
     summary = json.loads(out)
     assert summary["model_id"] == request.model_id
     # Model 2 was blessed by the Evaluator but rejected by bob: the bar is still model 1.
-    assert evaluator_baseline(store, summary["steps"]) == [env["state"]["m1"]]
+    assert evaluator_baseline(store, summary["steps"]) == [m1]
     assert summary["signoff"]["approver"] == "bob"
     assert summary["pushed"] and os.path.basename(summary["pushed"]) in serving_versions(env)
 
 
-def test_e_model_tampered_after_approval_is_not_pushed(env, capsys):
+def test_a_model_tampered_with_after_approval_is_not_pushed(story, capsys):
+    env, stages = story
+    stages.enter("released")
     summary = run_pipeline(config(env, steps=110))
     m4 = summary.run.model_id
     assert cli(env, "approve", str(m4), "--by", "alice") == 0

@@ -10,7 +10,7 @@ import kfp_server_api
 import pytest
 
 from kubeflow import client as kfp_client
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.config import load_config
 from tests.kubeflow.fake_kfp import FakeKfp
 

@@ -94,12 +94,12 @@ def test_warm_start_and_curated_schema_compile_for_the_cluster(tmp_path):
     from kubeflow.runner import compile_pipeline
 
     config = load_config(
-        None, kubeflow__tag="1.0.0", trainer__warm_start=True, validation__schema_file="pipeline/schemas/taxi.pbtxt"
+        None, kubeflow__tag="1.0.0", trainer__warm_start=True, validation__schema_file="trainer/schemas/taxi.pbtxt"
     )
     spec = compile_pipeline(config, str(tmp_path / "job.json"))["pipelineSpec"]
     tasks = spec["root"]["dag"]["tasks"]
     base = tasks["Trainer"]["inputs"]["artifacts"]["base_model"]["taskOutputArtifact"]
     assert base["producerTask"].startswith("base_model_resolver")
     schema_gen = tasks["ImportSchemaGen"]["inputs"]["parameters"]["schema_file"]["runtimeValue"]["constant"]
-    assert schema_gen == "/opt/tollgate/pipeline/schemas/taxi.pbtxt"  # the image's copy of the repo
+    assert schema_gen == "/opt/tollgate/trainer/schemas/taxi.pbtxt"  # the image's copy of the repo
     assert "SchemaGen" not in tasks

@@ -3,7 +3,10 @@
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 

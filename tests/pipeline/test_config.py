@@ -72,15 +72,26 @@ def test_missing_config_file(tmp_path):
 
 
 def test_mysql_password_never_in_config(monkeypatch, tmp_path):
-    from pipeline.metadata import connection_config, metadata_spec
+    from pipeline.lineage.store import connection_config, metadata_spec
 
     monkeypatch.setenv("TOLLGATE_MYSQL_PASSWORD", "s3cret")
-    config = load_config(write(tmp_path, "[metadata]\nbackend = 'mysql'\nmysql_host = 'db'\n"))
+    config = load_config(write(tmp_path, "[metadata]\nbackend = 'mysql'\nhost = 'db'\nport = 3307\n"))
     assert "s3cret" not in repr(config)
     assert "s3cret" not in repr(metadata_spec(config))
     connection = connection_config(config)
-    assert connection.mysql.host == "db"
+    assert (connection.mysql.host, connection.mysql.port) == ("db", 3307)
     assert connection.mysql.password == "s3cret"
+
+
+def test_one_store_type_for_here_and_for_the_cluster(tmp_path):
+    from pipeline.lineage.store import metadata_spec
+
+    config = load_config(write(tmp_path, "[kubeflow.metadata]\nhost = 'mlmd.team'\nport = 9090\n"))
+    assert type(config.kubeflow.metadata) is type(config.metadata)
+    assert (config.kubeflow.metadata.backend, config.kubeflow.metadata.host) == ("grpc", "mlmd.team")
+    assert metadata_spec(config) == {"backend": "sqlite", "path": str(config.sqlite_path)}
+    with pytest.raises(TollgateError, match="kubeflow.metadata.backend must be"):
+        load_config(None, kubeflow__metadata__backend="oracle")
 
 
 def test_readme_lists_every_key_with_its_default(tmp_path):

@@ -36,12 +36,20 @@ def test_train_learns_a_separable_label():
     assert after["accuracy"] > 0.95
 
 
-def test_choose_strategy_takes_the_default_without_accelerators():
+def test_choose_strategy_fits_the_devices_of_this_machine():
     from trainer.strategy import choose_strategy
 
     strategy, why = choose_strategy()
-    assert strategy.num_replicas_in_sync == 1
-    assert why == "default strategy on CPU"
+    if isinstance(strategy, tf.distribute.TPUStrategy):  # only where a TPU answered
+        assert why == f"TPUStrategy over {strategy.num_replicas_in_sync} TPU cores"
+        return
+    gpus = len(tf.config.list_logical_devices("GPU"))
+    assert strategy.num_replicas_in_sync == max(1, gpus)
+    if gpus > 1:
+        assert isinstance(strategy, tf.distribute.MirroredStrategy)
+        assert why == f"MirroredStrategy over {gpus} GPUs"
+    else:
+        assert why == f"default strategy on {'one GPU' if gpus else 'CPU'}"
 
 
 _MIRRORED = """

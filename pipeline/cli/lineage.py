@@ -1,0 +1,81 @@
+"""`tollgate lineage` and `tollgate audit`: answers from the store, no TensorFlow."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from pipeline.cli.common import config_from_args
+from pipeline.errors import TollgateError
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    from pipeline.lineage.model import model_lineage, models_trained_on, resolve_model
+    from pipeline.lineage.store import store_for
+    from pipeline.lineage.text import render_text
+
+    config = config_from_args(args)
+    store = store_for(config)
+    if args.data:
+        return _print_trained_on(models_trained_on(store, args.data), args.data, args.json)
+    if not args.model:
+        raise TollgateError("name a MODEL (an id, 'latest', 'serving' or a pushed path), or pass --data")
+    lineage = model_lineage(store, resolve_model(store, args.model))
+    form = "json" if args.json else args.format
+    if form in ("dot", "html"):
+        from pipeline.lineage.graph import model_graph
+        from pipeline.reports.model_card import to_dot, to_svg, write_model_report
+
+        nodes, edges = model_graph(store, lineage)
+        if form == "dot":
+            print(to_dot(nodes, edges))
+        else:
+            path = config.home_dir / "reports" / f"model-{lineage.model.id}.html"
+            print(write_model_report(path, lineage, render_text(lineage), to_svg(nodes, edges)))
+        return 0
+    print(json.dumps(lineage.to_json(), indent=2) if form == "json" else render_text(lineage))
+    return 0
+
+
+def _print_trained_on(models: list, data: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps([m.to_json() for m in models], indent=2))
+        return 0
+    if not models:
+        print(f"no model was trained on {data}")
+    for m in models:
+        where = ", ".join(r.serving_path for r in m.releases) or "not released"
+        print(f"model {m.model_id}  examples {m.examples_id}  sign-off {m.signoff or '-'}  {where}")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from pipeline.lineage.model import audit
+    from pipeline.lineage.store import store_for
+
+    entries = audit(store_for(config_from_args(args)), args.since)
+    if args.json:
+        print(json.dumps([e.to_json() for e in entries], indent=2))
+        return 0
+    for e in entries:
+        auc = (e.metrics or {}).get("auc")
+        print(
+            f"{e.released_at}  model {e.model_id}  auc {'-' if auc is None else f'{auc:.4f}'}  "
+            f"approved by {e.approver or '-'}  {e.serving_path}  data {e.data}"
+        )
+    return 0
+
+
+def register(sub, add) -> None:
+    """Adds the commands to the `tollgate` parser; `add` makes one subcommand."""
+    lineage = add("lineage", "what made a model, how it did, who approved it, where it went")
+    lineage.add_argument("model", nargs="?", help="model id, 'latest', 'serving', or a pushed path")
+    lineage.add_argument("--data", help="instead: every model trained on this CSV path or span")
+    lineage.add_argument(
+        "--format", choices=("text", "json", "html", "dot"), default="text",
+        help="html writes a model card with the lineage graph and prints its path",
+    )
+    lineage.set_defaults(handler=cmd_lineage)
+    audit = add("audit", "every release in order: model, data, metrics, approver")
+    audit.add_argument("--since", help="only releases at or after this UTC date (YYYY-MM-DD)")
+    audit.set_defaults(handler=cmd_audit)

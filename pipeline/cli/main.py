@@ -1,0 +1,59 @@
+"""The `tollgate` command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import signal
+import sys
+
+from pipeline.cli import continuous, lineage, run, search, signoff
+from pipeline.cli.common import EXIT_USER_ERROR
+from pipeline.environment import prepare_process
+from pipeline.errors import TollgateError
+
+GROUPS = (run, signoff, lineage, search, continuous)
+# Backends that add commands of their own, reached by name: the pipeline
+# package never imports them, they plug in over it.
+PLUGINS = ("kubeflow.commands",)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="tollgate", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("--config", help="TOML config file (default: $TOLLGATE_CONFIG)")
+        command.add_argument("--json", action="store_true", help="print JSON")
+        return command
+
+    for group in (*GROUPS, *(importlib.import_module(name) for name in PLUGINS)):
+        group.register(sub, add)
+    return top
+
+
+def _quiet_logging() -> None:
+    """Library log records and Python warnings (google.api_core's about Python
+    3.11, say) stay off the terminal: a command prints only its own output,
+    and a run's log file keeps them (`pipeline.local.runner`).
+
+    The root logger needs a handler of its own: absl calls basicConfig(), a
+    handler that prints to stderr, whenever it logs to a root without one.
+    """
+    logging.captureWarnings(True)
+    logging.getLogger().addHandler(logging.NullHandler())
+
+
+def main(argv: list[str] | None = None) -> int:
+    prepare_process()
+    _quiet_logging()
+    # `tollgate lineage ... | head` should stop quietly, like any Unix tool.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except TollgateError as error:
+        print(f"tollgate: error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR

@@ -1,0 +1,231 @@
+"""The one Tollgate pipeline definition, shared by every runner.
+
+What differs between the places it runs comes from a backend object
+(`pipeline.definition.backend`); nothing here knows which one it is.
+"""
+
+import dataclasses
+import json
+from pathlib import Path
+
+from tfx import v1 as tfx
+
+from components.anomaly_gate.component import AnomalyGate
+from components.baseline.strategy import BaselineModelStrategy, ReleasedModelStrategy
+from components.drift_check.component import DriftCheck
+from components.drift_check.strategy import PreviousSpanStrategy
+from components.embedding_exporter.component import EmbeddingExporter
+from components.publish.component import STAGING, Publish, Release
+from components.signoff.component import SignOff
+from components.vector_index_pusher.component import VectorIndexPusher
+from pipeline.config import DEFAULT_HOME, TollgateConfig, current_user, to_json
+from pipeline.definition.backend import ExampleInput, LocalBackend, resolver
+from pipeline.definition.eval_config import eval_config
+from pipeline.lineage.store import metadata_spec
+from trainer import code_version
+
+Standard = tfx.types.standard_artifacts
+Channel = tfx.dsl.Channel
+
+
+def _example_gen(data: ExampleInput) -> tfx.components.CsvExampleGen:
+    range_config = None
+    if data.span is not None:
+        only = tfx.proto.StaticRange(start_span_number=data.span, end_span_number=data.span)
+        range_config = tfx.proto.RangeConfig(static_range=only)
+    return tfx.components.CsvExampleGen(
+        input_base=data.base,
+        input_config=tfx.proto.Input(
+            splits=[tfx.proto.Input.Split(name="single_split", pattern=data.pattern)]
+        ),
+        range_config=range_config,
+    )
+
+
+def _schema_gen(config: TollgateConfig, backend: LocalBackend, statistics_gen):
+    if not config.validation.schema_file:
+        return tfx.components.SchemaGen(
+            statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
+        )
+    # A curated schema: new data is checked against it, not described by it.
+    return tfx.components.ImportSchemaGen(schema_file=backend.schema_file(config))
+
+
+def _drift_check(config: TollgateConfig, backend: LocalBackend, example_gen, statistics_gen, schema_gen) -> list:
+    """A resolver for the span to compare with, and the check itself."""
+    features = config.validation.drift_features
+    if not features:
+        return []
+    channels = {"statistics": Channel(type=Standard.ExampleStatistics), "examples": Channel(type=Standard.Examples)}
+    previous = resolver(
+        backend, "previous_span_resolver",
+        ours=(PreviousSpanStrategy, {"current": example_gen.outputs["examples"], **channels}),
+        # The nearest built-in: the latest statistics, which are the previous run's.
+        builtin=(tfx.dsl.experimental.LatestArtifactStrategy, channels),
+    )
+    check = DriftCheck(
+        examples=example_gen.outputs["examples"],
+        statistics=statistics_gen.outputs["statistics"],
+        schema=schema_gen.outputs["schema"],
+        previous_examples=previous.outputs["examples"],
+        previous=previous.outputs["statistics"],
+        features=json.dumps(list(features)),
+        max_linf=config.validation.max_linf,
+        max_jsd=config.validation.max_jsd,
+    )
+    return [previous, check]
+
+
+def _blessed_models() -> dict:
+    return {"model": Channel(type=Standard.Model), "model_blessing": Channel(type=Standard.ModelBlessing)}
+
+
+def _base_model(backend: LocalBackend):
+    """The model a warm start begins from: the last one released."""
+    return resolver(
+        backend, "base_model_resolver",
+        ours=(ReleasedModelStrategy, {"model": Channel(type=Standard.Model), "release": Channel(type=Release)}),
+        builtin=(tfx.dsl.experimental.LatestBlessedModelStrategy, _blessed_models()),
+    )
+
+
+def _command_prefix(config: TollgateConfig) -> str:
+    """How a person reaches this store from a shell."""
+    if config.home_dir == Path(DEFAULT_HOME).expanduser().resolve():
+        return "tollgate"
+    return f"TOLLGATE_HOME={config.home_dir} tollgate"
+
+
+def _sign_off(config: TollgateConfig, trainer, evaluator) -> SignOff:
+    policy = config.signoff
+    return SignOff(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        evaluation=evaluator.outputs["evaluation"],
+        pipeline=config.pipeline_name,
+        metadata=json.dumps(metadata_spec(config), sort_keys=True),
+        timeout_seconds=policy.timeout_seconds,
+        poll_seconds=policy.poll_seconds,
+        approvers=json.dumps(list(policy.approvers)),
+        allow_self_approval=policy.allow_self_approval,
+        notifier=policy.notifier,
+        triggered_by=current_user(),
+        command_prefix=_command_prefix(config),
+        run_config=to_json(config),
+    )
+
+
+def _baseline(backend: LocalBackend, trainer) -> tfx.dsl.Resolver:
+    return resolver(
+        backend, "baseline_model_resolver",
+        ours=(BaselineModelStrategy, {"candidate": trainer.outputs["model"], **_blessed_models()}),
+        # The nearest built-in: the latest model with a positive blessing,
+        # the Evaluator's included (kubeflow/README.md).
+        builtin=(tfx.dsl.experimental.LatestBlessedModelStrategy, _blessed_models()),
+    )
+
+
+def _embeddings(config: TollgateConfig, example_gen, trainer, publish) -> list:
+    columns = json.dumps(list(config.embeddings.columns))
+    exporter = EmbeddingExporter(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        columns=columns,
+        splits=",".join(config.embeddings.splits),
+        encoder=config.embeddings.encoder,
+    )
+    index_pusher = VectorIndexPusher(
+        embeddings=exporter.outputs["embeddings"],
+        release=publish.outputs["release"],
+        uri=config.milvus_uri,
+        alias=config.vector_alias,
+        columns=columns,
+    )
+    return [exporter, index_pusher]
+
+
+def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None) -> tfx.dsl.Pipeline:
+    """The pipeline for `config`, as `backend` (by default this machine) runs it."""
+    backend = backend or LocalBackend()
+    code = code_version()
+    data = backend.example_input(config)
+    if data.span is not None:
+        # "The newest" changes as data arrives; the recorded config names the span.
+        config = dataclasses.replace(config, span=data.span)
+    example_gen = _example_gen(data)
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    schema_gen = _schema_gen(config, backend, statistics_gen)
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
+    )
+    drift = _drift_check(config, backend, example_gen, statistics_gen, schema_gen)
+    anomaly_gate = AnomalyGate(
+        anomalies=example_validator.outputs["anomalies"],
+        **({"drift": drift[-1].outputs["anomalies"]} if drift else {}),
+    )
+    transform = tfx.components.Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn="trainer.preprocessing.preprocessing_fn",
+        # StatisticsGen already profiled the raw data; Transform's own pre- and
+        # post-transform statistics would double the cost of this step.
+        disable_statistics=True,
+        # The Trainer applies the transform graph itself and caches the result
+        # in memory, which is cheaper than writing transformed copies to disk.
+        materialize=False,
+        custom_config={"code_version": code},
+    )
+    transform.add_upstream_node(anomaly_gate)
+    hparams = config.trainer
+    base_model = _base_model(backend) if hparams.warm_start else None
+    trainer = tfx.components.Trainer(
+        run_fn="trainer.model.run_fn",
+        examples=example_gen.outputs["examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema_gen.outputs["schema"],
+        base_model=base_model.outputs["model"] if base_model else None,
+        train_args=tfx.proto.TrainArgs(num_steps=hparams.train_steps),
+        eval_args=tfx.proto.EvalArgs(num_steps=hparams.eval_steps),
+        custom_config={
+            "batch_size": hparams.batch_size,
+            "hidden_units": list(hparams.hidden_units),
+            "learning_rate": hparams.learning_rate,
+            "code_version": code,
+        },
+    )
+    baseline = _baseline(backend, trainer)
+    evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        baseline_model=baseline.outputs["model"],
+        eval_config=eval_config(config.evaluator),
+    )
+    sign_off = _sign_off(config, trainer, evaluator)
+    pusher = tfx.components.Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=sign_off.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(
+                base_directory=str(config.serving_dir / STAGING)
+            )
+        ),
+    )
+    publish = Publish(
+        pushed_model=pusher.outputs["pushed_model"],
+        blessing=sign_off.outputs["blessing"],
+        serving_dir=str(config.serving_dir),
+    )
+    components = [
+        example_gen, statistics_gen, schema_gen, example_validator, *drift, anomaly_gate, transform,
+        *([base_model] if base_model else []), trainer, baseline, evaluator, sign_off, pusher, publish,
+    ]
+    if config.embeddings.enabled:
+        components += _embeddings(config, example_gen, trainer, publish)
+    return tfx.dsl.Pipeline(
+        pipeline_name=config.pipeline_name,
+        pipeline_root=backend.pipeline_root(config),
+        components=components,
+        enable_cache=config.enable_cache,
+        metadata_connection_config=backend.metadata_connection(config),
+        beam_pipeline_args=config.beam_args,
+    )

@@ -1,0 +1,72 @@
+"""Sign-off as the commands read and write it: pending, approve, reject, show.
+
+They need only the metadata store (SQLite, MySQL, or a cluster's MLMD gRPC
+service through `metadata.backend = "grpc"`), never TensorFlow. `release`,
+which replays the model's run, is `pipeline.local.release`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+from components.signoff import records
+from pipeline.config import TollgateConfig, from_json
+from pipeline.errors import TollgateError
+from pipeline.lineage.model import releases_of, resolve_model
+from pipeline.lineage.store import store_for
+
+
+def latest_request(store, model_id: int) -> records.Request:
+    resolve_model(store, str(model_id))  # a clear error for an unknown id
+    requests = records.requests_for_model(store, model_id)
+    if not requests:
+        raise TollgateError(
+            f"model {model_id} has no sign-off request (it was not blessed by the Evaluator, "
+            "or its run has not reached sign-off); `tollgate pending` lists open requests"
+        )
+    return requests[-1]
+
+
+def _policy(request: records.Request) -> records.Policy:
+    """The policy of the run that asked: an approver cannot pick a laxer config."""
+    signoff = from_json(request.config, f"request {request.id}").signoff
+    return records.Policy(signoff.approvers, signoff.allow_self_approval)
+
+
+def decide(config: TollgateConfig, model_id: int, decision: str, approver: str, comment: str):
+    store = store_for(config)
+    request = latest_request(store, model_id)
+    policy = _policy(request)
+    if decision == records.APPROVE and not policy.approvers:
+        print("tollgate: warning: signoff.approvers is empty, so anyone may approve", file=sys.stderr)
+    try:
+        return request, records.record_decision(store, request, decision, approver, comment, policy)
+    except records.SignOffRefused as refused:
+        raise TollgateError(str(refused)) from None
+
+
+def pending(config: TollgateConfig) -> list[records.Request]:
+    return records.pending_requests(store_for(config))
+
+
+def show(config: TollgateConfig, model_id: int) -> dict:
+    store = store_for(config)
+    [model] = store.get_artifacts_by_id([resolve_model(store, str(model_id))])
+    requests = records.requests_for_model(store, model_id)
+    request = requests[-1] if requests else None
+    decision = records.decision_for(store, request.id) if request else None
+    releases = [r.serving_path for r in releases_of(store, model_id)]
+    if decision:
+        past = records.PAST_TENSE[decision.decision]
+        state = "released" if releases else f"{past}, not released"
+    else:
+        state = "awaiting sign-off" if request else "not requested"
+    return {
+        "model_id": model_id,
+        "uri": model.uri,
+        "state": state,
+        "request": dataclasses.asdict(request) if request else None,
+        "decision": dataclasses.asdict(decision) if decision else None,
+        "released_to": sorted(set(releases)),
+    }

@@ -1,0 +1,52 @@
+"""`tollgate release`: push an approved model by replaying its run here.
+
+The replay uses the config the run recorded with its sign-off request, so
+every step up to SignOff comes from the cache and SignOff finds the approval.
+"""
+
+from __future__ import annotations
+
+import json
+
+from components.signoff import records
+from pipeline.config import TollgateConfig, from_json
+from pipeline.errors import TollgateError
+from pipeline.lineage.signoff import latest_request
+from pipeline.lineage.store import store_for
+from pipeline.local.runner import RunFailed, RunSummary, run_pipeline
+
+
+def recorded_config(request: records.Request) -> TollgateConfig:
+    """The config the model's run was made with, if this machine can replay it."""
+    runner = json.loads(request.config).get("runner", "local")
+    if runner != "local":
+        # Its paths name the cluster's volume and image, not this machine.
+        raise TollgateError(
+            f"model {request.model_id} was made by a {runner} run, which `tollgate release` cannot "
+            f"replay here; run the pipeline on {runner} again with the same data "
+            "(`tollgate kubeflow submit --data ...`): its SignOff finds the approval and pushes"
+        )
+    return from_json(request.config, f"request {request.id}")
+
+
+def release(config: TollgateConfig, model_id: int) -> RunSummary:
+    """Replays the model's run: cached up to SignOff, which finds the approval."""
+    store = store_for(config)
+    request = latest_request(store, model_id)
+    decision = records.decision_for(store, request.id)
+    if decision is None:
+        raise TollgateError(
+            f"model {model_id} has no decision yet; approve it first: {request.approve_command}"
+        )
+    if decision.decision != records.APPROVE:
+        raise TollgateError(
+            f"model {model_id} was rejected by {decision.approver} at {decision.decided_at}; "
+            "it will not be released"
+        )
+    summary = run_pipeline(recorded_config(request))
+    if summary.run.model_id != model_id:
+        raise RunFailed(
+            f"the data or code changed since model {model_id} was trained, so the replay made "
+            f"model {summary.run.model_id} instead; model {model_id} was not released"
+        )
+    return summary

@@ -1,0 +1,43 @@
+"""The command as a whole: plugins reached by name, and nothing printed but its own output."""
+
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+TOLLGATE = [sys.executable, "-m", "pipeline.cli"]
+
+
+def test_backends_are_reached_by_name_not_by_import():
+    probe = (
+        "import sys; import pipeline.cli.main as m; assert 'kubeflow' not in sys.modules; "
+        "commands = m.parser()._subparsers._group_actions[0].choices; "
+        "assert {'compile', 'kubeflow'} <= set(commands); print('kubeflow' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"  # loaded when the parser was built
+
+
+def test_a_command_that_loads_tensorflow_prints_only_its_own_output(tmp_path):
+    # compile imports TFX, TensorFlow and google.api_core, which warn about
+    # Python 3.11 and log at start-up; none of that may reach the terminal.
+    out = tmp_path / "job.json"
+    result = subprocess.run(
+        [*TOLLGATE, "compile", "--target", "kubeflow", "--image", "registry/tollgate:1.2.3", "-o", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=240,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TOLLGATE_HOME": str(tmp_path / "home")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{out}\n"
+    assert result.stderr == ""
+    assert out.exists()
+
+
+def test_a_read_only_command_on_an_empty_home_prints_only_its_table(tmp_path):
+    result = subprocess.run(
+        [*TOLLGATE, "runs"], cwd=REPO, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TOLLGATE_HOME": str(tmp_path / "home")},
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.split() == ["RUN", "START", "(UTC)", "SECS", "STATUS", "MODEL", "PUSHED"]

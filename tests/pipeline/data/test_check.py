@@ -1,0 +1,69 @@
+import pytest
+
+from pipeline.data.check import check_data
+from pipeline.errors import TollgateError
+from tests.conftest import TAXI_CSV, taxi_rows, write_csv
+
+
+def test_taxi_sample_passes():
+    summary = check_data(TAXI_CSV.parent)
+    assert summary.files == (TAXI_CSV,)
+    assert summary.rows == 15002
+
+
+def test_single_file_and_folder(small_csv):
+    assert check_data(small_csv).rows == 50
+    assert check_data(small_csv.parent).rows == 50
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(TollgateError, match="does not exist"):
+        check_data(tmp_path / "nowhere")
+
+
+def test_folder_without_csv(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(TollgateError, match="no .csv files"):
+        check_data(tmp_path)
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(TollgateError, match="is empty"):
+        check_data(tmp_path / "empty.csv")
+
+
+def test_header_only(tmp_path):
+    header, _ = taxi_rows(0)
+    path = write_csv(tmp_path / "h.csv", header, [])
+    with pytest.raises(TollgateError, match="header but no rows"):
+        check_data(path)
+
+
+def test_missing_column(tmp_path):
+    header, rows = taxi_rows(5)
+    drop = header.index("fare")
+    path = write_csv(
+        tmp_path / "m.csv",
+        [c for i, c in enumerate(header) if i != drop],
+        [[v for i, v in enumerate(r) if i != drop] for r in rows],
+    )
+    with pytest.raises(TollgateError, match="missing column\\(s\\) fare"):
+        check_data(path)
+
+
+@pytest.mark.parametrize("column, value", [("fare", "twelve"), ("trip_start_hour", "7.5")])
+def test_wrong_type_names_line_and_column(tmp_path, column, value):
+    header, rows = taxi_rows(5)
+    rows[3][header.index(column)] = value
+    path = write_csv(tmp_path / "t.csv", header, rows)
+    with pytest.raises(TollgateError, match=f"line 5, column '{column}': '{value}'"):
+        check_data(path)
+
+
+def test_ragged_row(tmp_path):
+    header, rows = taxi_rows(5)
+    rows[1] = rows[1][:3]
+    path = write_csv(tmp_path / "r.csv", header, rows)
+    with pytest.raises(TollgateError, match="line 3 has 3 fields"):
+        check_data(path)
