@@ -15,6 +15,8 @@ setup(
         "tf-keras==2.16.0",
         "apache-beam==2.60.0",
         "ml-metadata==1.16.0",
+        "kfp==2.13.0",
+        "kfp-kubernetes==1.5.0",
     ],
     extras_require={"test": ["pytest", "pytest-timeout", "import-linter", "nbclient", "ipykernel"]},
     entry_points={"console_scripts": ["tollgate=pipeline.cli.main:main"]},

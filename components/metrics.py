@@ -1,4 +1,5 @@
-"""Reads the Evaluator's metrics: overall and the worst slice."""
+"""Reads the Evaluator's metrics: by slice for the candidate or the baseline,
+the overall and worst slices, and the confusion matrices behind the ROC curve."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import dataclasses
 # A slice this small has too noisy an AUC to be called the worst.
 MIN_SLICE_EXAMPLES = 50
 KEY_METRICS = ("auc", "binary_accuracy", "example_count")
+CURVE = "confusion_matrix_at_thresholds"
+# How TFMA names the models: "" when there is no baseline, else these two.
+CANDIDATE, BASELINE = ("", "candidate"), ("baseline",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,21 +28,37 @@ def _slice_name(slice_key) -> str:
     return ",".join(parts) or "overall"
 
 
-def read_slices(evaluation_uri: str) -> list[SliceMetrics]:
-    """Candidate-model metrics per slice (baseline and diff values left out)."""
+def _records(evaluation_uri: str):
     import tensorflow_model_analysis as tfma  # heavy: only when metrics are read
 
+    return tfma.load_metrics(evaluation_uri)
+
+
+def read_slices(evaluation_uri: str, models: tuple = CANDIDATE) -> list[SliceMetrics]:
+    """One model's metrics per slice (diff values left out); slices it lacks are left out."""
     slices = []
-    for record in tfma.load_metrics(evaluation_uri):
+    for record in _records(evaluation_uri):
         values = {}
         for item in record.metric_keys_and_values:
             key = item.key
-            if key.is_diff or key.model_name not in ("", "candidate"):
+            if key.is_diff or key.model_name not in models:
                 continue
             if key.name in KEY_METRICS and item.value.HasField("double_value"):
                 values[key.name] = item.value.double_value.value
-        slices.append(SliceMetrics(_slice_name(record.slice_key), values))
+        if values:
+            slices.append(SliceMetrics(_slice_name(record.slice_key), values))
     return slices
+
+
+def read_curve(evaluation_uri: str) -> list:
+    """The candidate's confusion matrices at each threshold, on the overall slice."""
+    for record in _records(evaluation_uri):
+        if _slice_name(record.slice_key) != "overall":
+            continue
+        for item in record.metric_keys_and_values:
+            if item.key.name == CURVE and item.key.model_name in CANDIDATE:
+                return list(item.value.confusion_matrix_at_thresholds.matrices)
+    return []
 
 
 def overall_and_worst(slices: list[SliceMetrics]) -> tuple[dict, SliceMetrics | None]:

@@ -152,12 +152,17 @@ class KubeflowConfig:
     home: str = "/mnt/tollgate"
     pipeline_root: str = ""  # empty: <home>/pipelines/<pipeline_name>
     data_root: str = ""  # empty: the taxi sample inside the image
+    # The data root holds span-N folders (found by itself when it is a folder here).
+    span_folders: bool = False
     host: str = ""  # the KFP API, e.g. http://ml-pipeline-ui.kubeflow:80
     experiment: str = "tollgate"
-    # The store the pods use: by default the cluster's MLMD gRPC service.
-    metadata: MetadataConfig = MetadataConfig(
-        backend="grpc", host="metadata-grpc-service.kubeflow", port=8080
-    )
+    # Tollgate's own store, which every task connects to: a MySQL database
+    # (in KFP's MySQL server or any other) or an MLMD gRPC service of yours;
+    # never KFP's own MLMD, which KFP is removing.
+    metadata: MetadataConfig = MetadataConfig(backend="mysql", host="mysql.kubeflow")
+    # The Kubernetes secret whose key `password` holds the MySQL password; the
+    # tasks read it as $TOLLGATE_MYSQL_PASSWORD.
+    password_secret: str = "tollgate-mysql"
     trainer: ResourceConfig = ResourceConfig(cpu=4.0, memory_gb=16.0)
     transform: ResourceConfig = ResourceConfig()
     evaluator: ResourceConfig = ResourceConfig()

@@ -6,6 +6,10 @@ carries `current_model_id` (so LatestBlessedModelStrategy takes the signed-off
 model as the next baseline), `decision`, `approver`, `decided_at`, `comment`,
 `model_digest` and `request_id`.
 
+`triggered_by`, `command_prefix` (how a person reaches the store) and
+`release_command` (a template with {prefix} and {model}) belong to the run:
+the runner binds them as each run starts.
+
 When the Evaluator blessed the model, SignOff records a request in MLMD and
 polls for a decision for up to `timeout_seconds`. Without one it raises
 SignOffPending, so the run stops before Pusher; since a failed step is never
@@ -38,6 +42,7 @@ def SignOff(
     notifier: Parameter[str],
     triggered_by: Parameter[str],
     command_prefix: Parameter[str],
+    release_command: Parameter[str],
     run_config: Parameter[str],
 ) -> None:
     sign_off(
@@ -55,6 +60,7 @@ def SignOff(
             "notifier": notifier,
             "triggered_by": triggered_by,
             "command_prefix": command_prefix,
+            "release_command": release_command,
             "run_config": run_config,
         },
     )

@@ -46,7 +46,7 @@ def find_or_request(store, model, summary: dict, params: dict) -> records.Reques
         triggered_by=params["triggered_by"],
         eval_summary=summary,
         approve_command=f"{prefix} approve {model.id} --by NAME [--comment TEXT]",
-        release_command=f"{prefix} release {model.id}",
+        release_command=params["release_command"].format(prefix=prefix, model=model.id),
         config=params["run_config"],
     )
     notify(params["notifier"], request)

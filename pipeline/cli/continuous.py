@@ -53,7 +53,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 def cmd_backfill(args: argparse.Namespace) -> int:
     from pipeline.data.check import check_run_data
     from pipeline.data.spans import parse_spans, ranges_text
-    from pipeline.local.runner import RunFailed, run_pipeline
+    from pipeline.local.runner import run_pipeline
+    from pipeline.local.summary import RunFailed
 
     config = config_from_args(args)
     spans = parse_spans(args.spans)

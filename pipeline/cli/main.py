@@ -7,9 +7,11 @@ import importlib
 import logging
 import signal
 import sys
+import types
 
 from pipeline.cli import continuous, lineage, run, search, signoff
-from pipeline.cli.common import EXIT_USER_ERROR
+from pipeline.cli.common import EXIT_USER_ERROR, config_from_args
+from pipeline.cli.render import finish
 from pipeline.environment import prepare_process
 from pipeline.errors import TollgateError
 
@@ -17,6 +19,8 @@ GROUPS = (run, signoff, lineage, search, continuous)
 # Backends that add commands of their own, reached by name: the pipeline
 # package never imports them, they plug in over it.
 PLUGINS = ("kubeflow.commands",)
+# What a plugin's commands share with the others, handed to its register().
+PLUGIN_API = types.SimpleNamespace(config_from_args=config_from_args, finish=finish)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,8 +33,10 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--json", action="store_true", help="print JSON")
         return command
 
-    for group in (*GROUPS, *(importlib.import_module(name) for name in PLUGINS)):
+    for group in GROUPS:
         group.register(sub, add)
+    for name in PLUGINS:
+        importlib.import_module(name).register(sub, add, PLUGIN_API)
     return top
 
 

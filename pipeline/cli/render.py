@@ -59,7 +59,7 @@ def print_failure(failure) -> None:
 
 def finish(run, as_json: bool) -> int:
     """Runs `run` (a run or a replay), then prints its summary or its failure."""
-    from pipeline.local.runner import RunFailed
+    from pipeline.local.summary import RunFailed
 
     try:
         summary = run()

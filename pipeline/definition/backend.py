@@ -2,19 +2,19 @@
 
 `create_pipeline(config, backend)` asks its backend only for these: where the
 data comes from, where a curated schema is read, where artifacts go, how the
-metadata store is reached, and whether resolvers may use Tollgate's own
-strategies. `LocalBackend` is the embedded default (this machine, SQLite or
+metadata store is reached, and the commands a person types to finish a
+release. Everything else, resolvers and caching included, is the same
+everywhere. `LocalBackend` is the embedded default (this machine, SQLite or
 MySQL, in-process Beam); `kubeflow/` plugs its own backend in over it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
-from tfx import v1 as tfx
-
-from pipeline.config import TollgateConfig
+from pipeline.config import DEFAULT_HOME, TollgateConfig
 from pipeline.data.spans import SPAN_PATTERN, chosen_span, spans_in
 from pipeline.lineage.store import connection_config
 
@@ -30,9 +30,6 @@ class ExampleInput:
 
 class LocalBackend:
     name = "local"
-    # A backend whose orchestrator compiles only TFX's built-in resolver
-    # strategies says so here; the definition then takes the nearest one.
-    builtin_resolvers_only = False
 
     def example_input(self, config: TollgateConfig) -> ExampleInput:
         data = config.data_dir
@@ -56,11 +53,12 @@ class LocalBackend:
     def metadata_connection(self, config: TollgateConfig):
         return connection_config(config)
 
+    def command_prefix(self, config: TollgateConfig) -> str:
+        """How a person reaches this store from a shell."""
+        if config.home_dir == Path(DEFAULT_HOME).expanduser().resolve():
+            return "tollgate"
+        return f"TOLLGATE_HOME={config.home_dir} tollgate"
 
-def resolver(backend: LocalBackend, node_id: str, ours: tuple, builtin: tuple) -> tfx.dsl.Resolver:
-    """Tollgate's strategy, or the nearest built-in one where the backend runs only those.
-
-    `ours` and `builtin` are each (strategy class, {input key: channel}).
-    """
-    strategy, channels = builtin if backend.builtin_resolvers_only else ours
-    return tfx.dsl.Resolver(strategy_class=strategy, **channels).with_id(node_id)
+    def release_command(self, config: TollgateConfig) -> str:
+        """What finishes a release once the model is approved; {prefix} and {model} are filled in."""
+        return "{prefix} release {model}"

@@ -1,11 +1,15 @@
 """The TFMA config: what the Evaluator measures and what it takes to bless."""
 
+import json
+
 import tensorflow_model_analysis as tfma
 
 from pipeline.config import EvaluatorConfig
 from trainer import features
 
 LABEL = features.transformed_name(features.LABEL_KEY)
+# Twenty-one points from 0 to 1: a readable curve, and 0.5 for the matrix.
+CURVE_THRESHOLDS = [round(i / 20, 2) for i in range(21)]
 
 
 def eval_config(config: EvaluatorConfig) -> tfma.EvalConfig:
@@ -32,6 +36,11 @@ def eval_config(config: EvaluatorConfig) -> tfma.EvalConfig:
                 metrics=[
                     tfma.MetricConfig(class_name="ExampleCount"),
                     tfma.MetricConfig(class_name="BinaryAccuracy"),
+                    # The ROC curve and the confusion matrix, for the KFP UI.
+                    tfma.MetricConfig(
+                        class_name="ConfusionMatrixAtThresholds",
+                        config=json.dumps({"thresholds": CURVE_THRESHOLDS}),
+                    ),
                     # 1,000 thresholds resolve AUC to 0.001, finer than any
                     # gate here; TFMA's default of 10,000 costs 10x the work.
                     tfma.MetricConfig(

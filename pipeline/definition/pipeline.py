@@ -6,7 +6,6 @@ What differs between the places it runs comes from a backend object
 
 import dataclasses
 import json
-from pathlib import Path
 
 from tfx import v1 as tfx
 
@@ -18,8 +17,8 @@ from components.embedding_exporter.component import EmbeddingExporter
 from components.publish.component import STAGING, Publish, Release
 from components.signoff.component import SignOff
 from components.vector_index_pusher.component import VectorIndexPusher
-from pipeline.config import DEFAULT_HOME, TollgateConfig, current_user, to_json
-from pipeline.definition.backend import ExampleInput, LocalBackend, resolver
+from pipeline.config import TollgateConfig, current_user, to_json
+from pipeline.definition.backend import ExampleInput, LocalBackend
 from pipeline.definition.eval_config import eval_config
 from pipeline.lineage.store import metadata_spec
 from trainer import code_version
@@ -51,17 +50,25 @@ def _schema_gen(config: TollgateConfig, backend: LocalBackend, statistics_gen):
     return tfx.components.ImportSchemaGen(schema_file=backend.schema_file(config))
 
 
-def _drift_check(config: TollgateConfig, backend: LocalBackend, example_gen, statistics_gen, schema_gen) -> list:
+def _resolver(node_id: str, strategy, **channels) -> tfx.dsl.Resolver:
+    return tfx.dsl.Resolver(strategy_class=strategy, **channels).with_id(node_id)
+
+
+def _run_fact(name: str, default: str):
+    """A value that belongs to the run, not to the definition: the runner binds
+    it when each run starts (Kubeflow does, per run); locally, where the
+    pipeline is defined as the run starts, the default is that value."""
+    return tfx.dsl.experimental.RuntimeParameter(name=name, ptype=str, default=default)
+
+
+def _drift_check(config: TollgateConfig, example_gen, statistics_gen, schema_gen) -> list:
     """A resolver for the span to compare with, and the check itself."""
     features = config.validation.drift_features
     if not features:
         return []
-    channels = {"statistics": Channel(type=Standard.ExampleStatistics), "examples": Channel(type=Standard.Examples)}
-    previous = resolver(
-        backend, "previous_span_resolver",
-        ours=(PreviousSpanStrategy, {"current": example_gen.outputs["examples"], **channels}),
-        # The nearest built-in: the latest statistics, which are the previous run's.
-        builtin=(tfx.dsl.experimental.LatestArtifactStrategy, channels),
+    previous = _resolver(
+        "previous_span_resolver", PreviousSpanStrategy, current=example_gen.outputs["examples"],
+        statistics=Channel(type=Standard.ExampleStatistics), examples=Channel(type=Standard.Examples),
     )
     check = DriftCheck(
         examples=example_gen.outputs["examples"],
@@ -76,27 +83,15 @@ def _drift_check(config: TollgateConfig, backend: LocalBackend, example_gen, sta
     return [previous, check]
 
 
-def _blessed_models() -> dict:
-    return {"model": Channel(type=Standard.Model), "model_blessing": Channel(type=Standard.ModelBlessing)}
-
-
-def _base_model(backend: LocalBackend):
+def _base_model():
     """The model a warm start begins from: the last one released."""
-    return resolver(
-        backend, "base_model_resolver",
-        ours=(ReleasedModelStrategy, {"model": Channel(type=Standard.Model), "release": Channel(type=Release)}),
-        builtin=(tfx.dsl.experimental.LatestBlessedModelStrategy, _blessed_models()),
+    return _resolver(
+        "base_model_resolver", ReleasedModelStrategy,
+        model=Channel(type=Standard.Model), release=Channel(type=Release),
     )
 
 
-def _command_prefix(config: TollgateConfig) -> str:
-    """How a person reaches this store from a shell."""
-    if config.home_dir == Path(DEFAULT_HOME).expanduser().resolve():
-        return "tollgate"
-    return f"TOLLGATE_HOME={config.home_dir} tollgate"
-
-
-def _sign_off(config: TollgateConfig, trainer, evaluator) -> SignOff:
+def _sign_off(config: TollgateConfig, backend: LocalBackend, trainer, evaluator) -> SignOff:
     policy = config.signoff
     return SignOff(
         model=trainer.outputs["model"],
@@ -109,19 +104,17 @@ def _sign_off(config: TollgateConfig, trainer, evaluator) -> SignOff:
         approvers=json.dumps(list(policy.approvers)),
         allow_self_approval=policy.allow_self_approval,
         notifier=policy.notifier,
-        triggered_by=current_user(),
-        command_prefix=_command_prefix(config),
+        triggered_by=_run_fact("triggered_by", current_user()),
+        command_prefix=_run_fact("command_prefix", backend.command_prefix(config)),
+        release_command=_run_fact("release_command", backend.release_command(config)),
         run_config=to_json(config),
     )
 
 
-def _baseline(backend: LocalBackend, trainer) -> tfx.dsl.Resolver:
-    return resolver(
-        backend, "baseline_model_resolver",
-        ours=(BaselineModelStrategy, {"candidate": trainer.outputs["model"], **_blessed_models()}),
-        # The nearest built-in: the latest model with a positive blessing,
-        # the Evaluator's included (kubeflow/README.md).
-        builtin=(tfx.dsl.experimental.LatestBlessedModelStrategy, _blessed_models()),
+def _baseline(trainer) -> tfx.dsl.Resolver:
+    return _resolver(
+        "baseline_model_resolver", BaselineModelStrategy, candidate=trainer.outputs["model"],
+        model=Channel(type=Standard.Model), model_blessing=Channel(type=Standard.ModelBlessing),
     )
 
 
@@ -158,7 +151,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
     example_validator = tfx.components.ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
-    drift = _drift_check(config, backend, example_gen, statistics_gen, schema_gen)
+    drift = _drift_check(config, example_gen, statistics_gen, schema_gen)
     anomaly_gate = AnomalyGate(
         anomalies=example_validator.outputs["anomalies"],
         **({"drift": drift[-1].outputs["anomalies"]} if drift else {}),
@@ -177,7 +170,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
     )
     transform.add_upstream_node(anomaly_gate)
     hparams = config.trainer
-    base_model = _base_model(backend) if hparams.warm_start else None
+    base_model = _base_model() if hparams.warm_start else None
     trainer = tfx.components.Trainer(
         run_fn="trainer.model.run_fn",
         examples=example_gen.outputs["examples"],
@@ -193,14 +186,14 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
             "code_version": code,
         },
     )
-    baseline = _baseline(backend, trainer)
+    baseline = _baseline(trainer)
     evaluator = tfx.components.Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=baseline.outputs["model"],
         eval_config=eval_config(config.evaluator),
     )
-    sign_off = _sign_off(config, trainer, evaluator)
+    sign_off = _sign_off(config, backend, trainer, evaluator)
     pusher = tfx.components.Pusher(
         model=trainer.outputs["model"],
         model_blessing=sign_off.outputs["blessing"],

@@ -74,7 +74,8 @@ def _trainer(graph: Graph, trainer) -> rec.TrainerRun:
     )
 
 
-def _thresholds(eval_config: dict) -> list[rec.Threshold]:
+def thresholds_of(eval_config: dict) -> list[rec.Threshold]:
+    """The value and change thresholds an eval config (as JSON) sets."""
     found = []
     for spec in eval_config.get("metrics_specs", []):
         for metric in spec.get("metrics", []):
@@ -112,7 +113,7 @@ def _evaluation(graph: Graph, model_id: int, users: list, summary: dict) -> rec.
         evaluation=ref(graph.first(evaluator.id, OUTPUT, "ModelEvaluation")),
         blessed=bool(prop(blessing, "blessed")) if blessing is not None else None,
         baseline_model_id=baseline.id if baseline is not None else None,
-        thresholds=_thresholds(eval_config),
+        thresholds=thresholds_of(eval_config),
         slices=_slices(summary),
         eval_config=eval_config,
         evaluated_at=iso(evaluator.create_time_since_epoch),

@@ -130,6 +130,12 @@ def list_runs(store, pipeline_name: str) -> list[RunRecord]:
     return [_record(store, run) for run in runs if run.type == "pipeline_run"]
 
 
+def run_record(store, run_id: str) -> RunRecord | None:
+    """The run of this id (a pipeline_run context), or None."""
+    run = store.get_context_by_type_and_name("pipeline_run", run_id)
+    return _record(store, run) if run is not None else None
+
+
 def latest_run(store, pipeline_name: str) -> RunRecord | None:
     runs = list_runs(store, pipeline_name)
     return runs[-1] if runs else None

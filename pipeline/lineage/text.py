@@ -34,7 +34,7 @@ def render_text(lineage: rec.ModelLineage) -> str:
             f"evaluation   blessed={evaluation.blessed} baseline model={evaluation.baseline_model_id}"
             + (f" auc={auc:.4f}" if auc is not None else "")
         )
-        lines += [f"threshold    {_threshold_text(t)}" for t in evaluation.thresholds]
+        lines += [f"threshold    {threshold_text(t)}" for t in evaluation.thresholds]
         lines += [f"slice        {s.slice}: {metrics_text(s.metrics)}" for s in evaluation.slices]
     lines.append(
         f"sign-off     {signoff.get('status') or 'none'}"
@@ -56,7 +56,7 @@ def _drift_text(drift: rec.Drift | None) -> str:
     return f"against span {drift.previous_span}: {drift.found or 'none'}"
 
 
-def _threshold_text(threshold: rec.Threshold) -> str:
+def threshold_text(threshold: rec.Threshold) -> str:
     parts = [threshold.metric, "on " + (str(threshold.slices) if threshold.slices else "overall")]
     if threshold.lower_bound is not None:
         parts.append(f">= {threshold.lower_bound}")

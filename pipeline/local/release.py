@@ -13,7 +13,8 @@ from pipeline.config import TollgateConfig, from_json
 from pipeline.errors import TollgateError
 from pipeline.lineage.signoff import latest_request
 from pipeline.lineage.store import store_for
-from pipeline.local.runner import RunFailed, RunSummary, run_pipeline
+from pipeline.local.runner import run_pipeline
+from pipeline.local.summary import RunFailed, RunSummary
 
 
 def recorded_config(request: records.Request) -> TollgateConfig:
@@ -23,8 +24,8 @@ def recorded_config(request: records.Request) -> TollgateConfig:
         # Its paths name the cluster's volume and image, not this machine.
         raise TollgateError(
             f"model {request.model_id} was made by a {runner} run, which `tollgate release` cannot "
-            f"replay here; run the pipeline on {runner} again with the same data "
-            "(`tollgate kubeflow submit --data ...`): its SignOff finds the approval and pushes"
+            f"replay here; run it there again with the same data ({request.release_command}): "
+            "its SignOff finds the approval and pushes"
         )
     return from_json(request.config, f"request {request.id}")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline.reports.page import fmt, statistics_section, table, write_page
 
 
-def _slice_order(metrics) -> tuple:
+def slice_order(metrics) -> tuple:
     """Overall first, then by feature, with numeric values in numeric order."""
     feature, _, value = metrics.slice.partition("=")
     number = int(value) if value.lstrip("-").isdigit() else None
@@ -17,7 +17,7 @@ def _slice_order(metrics) -> tuple:
 def write_run_report(path: Path, summary: dict, slices: list, stats_uri: str | None) -> Path:
     """`summary` is RunSummary.to_json(); `slices` are components.metrics.SliceMetrics."""
     worst = (summary["metrics"]["worst_slice"] or {}).get("slice")
-    slice_rows = sorted(slices, key=_slice_order)
+    slice_rows = sorted(slices, key=slice_order)
     metrics = table(
         ["slice", "examples", "AUC", "accuracy"],
         [

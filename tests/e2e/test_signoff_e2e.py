@@ -23,7 +23,8 @@ from pipeline.cli.main import main
 from pipeline.config import load_config
 from pipeline.lineage.store import store_for
 from pipeline.local.release import release
-from pipeline.local.runner import RunFailed, run_pipeline
+from pipeline.local.runner import run_pipeline
+from pipeline.local.summary import RunFailed
 from tests.conftest import copy_taxi
 from tests.e2e.stages import Stages
 

@@ -23,10 +23,8 @@ def kfp_api():
 
 
 @pytest.fixture
-def job(golden_job, tmp_path):
-    path = tmp_path / "job.json"
-    path.write_text(json.dumps(golden_job))
-    return str(path)
+def job(golden_spec_path):
+    return golden_spec_path
 
 
 def _config():
@@ -37,14 +35,15 @@ def test_schedule_creates_one_recurring_run_without_catch_up(kfp_api, job):
     client = kfp_client.connect(_config(), kfp_api.host)
     kfp_client.schedule(client, _config(), job, "30 2 * * *", data="gs://b/taxi/[[ScheduledTime.2006-01-02]]")
     [upload] = kfp_api.bodies("POST", "/pipelines/upload")
-    assert b'"pipelineInfo"' in upload and b'"data_root"' in upload
+    assert b"pipelineInfo:" in upload and b"data_root:" in upload  # kfp's compiled YAML, as compiled
     [body] = kfp_api.bodies("POST", "/recurringruns")
     kfp_server_api.V2beta1RecurringRun(**body)  # the API's own model accepts it
     assert body["trigger"]["cron_schedule"]["cron"] == "0 30 2 * * *"
     assert int(body["max_concurrency"]) == 1
     assert body["no_catchup"] is True
-    assert body["runtime_config"]["parameters"] == {"data_root": "gs://b/taxi/[[ScheduledTime.2006-01-02]]"}
-    assert body["runtime_config"]["pipeline_root"] == "gs://tollgate-golden/pipelines"
+    assert body["runtime_config"]["parameters"]["data_root"] == "gs://b/taxi/[[ScheduledTime.2006-01-02]]"
+    # KFP keeps its own UI artifacts where the cluster says; TFX's root is in the IR.
+    assert not body["runtime_config"].get("pipeline_root")
     assert body["pipeline_version_reference"] == {"pipeline_id": "p-1", "pipeline_version_id": "v-1"}
     assert body["experiment_id"] == "e-1"
 
@@ -65,21 +64,30 @@ def test_submit_starts_one_run_with_the_data_parameter(kfp_api, job):
     run = kfp_client.submit(client, _config(), job, data="gs://b/taxi/2026-11-22")
     [body] = kfp_api.bodies("POST", "/apis/v2beta1/runs")
     assert run.run_id == "r-1"
-    assert body["runtime_config"]["parameters"] == {"data_root": "gs://b/taxi/2026-11-22"}
+    assert body["runtime_config"]["parameters"]["data_root"] == "gs://b/taxi/2026-11-22"
     assert body["pipeline_version_reference"]["pipeline_id"] == "p-1"
 
 
-def test_without_a_time_in_the_data_location_caching_is_compiled_off(kfp_api, tmp_path, capsys, monkeypatch):
+def test_each_run_binds_who_triggered_it_and_how_to_release(kfp_api, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = ["kubeflow", "schedule", "--cron", "0 3 * * *", "--host", kfp_api.host, "--image", "r/tg:1.0"]
-    assert main(args) == 0
-    out = capsys.readouterr().out
-    assert "0 0 3 * * *" in out and "caching is off" in out
-    [upload] = kfp_api.bodies("POST", "/pipelines/upload")
-    assert b"enableCache" not in upload
-    assert main([*args, "--data", "gs://b/[[ScheduledTime.2006-01-02]]"]) == 0
-    [version] = kfp_api.bodies("POST", "/pipelines/upload_version")
-    assert b'"enableCache": true' in version
+    monkeypatch.setenv("TOLLGATE_USER", "dana")
+    config = tmp_path / "team.toml"
+    config.write_text("[kubeflow]\ntag = '1.0.0'\n")
+    host = ["--host", kfp_api.host, "--config", str(config)]
+    assert main(["kubeflow", "schedule", "--cron", "0 3 * * *", "--data", "gs://b/taxi", *host]) == 0
+    assert main(["kubeflow", "submit", "--data", "gs://b/taxi", *host]) == 0
+    [scheduled] = kfp_api.bodies("POST", "/recurringruns")
+    [submitted] = kfp_api.bodies("POST", "/apis/v2beta1/runs")
+    assert scheduled["runtime_config"]["parameters"]["triggered_by"] == f"schedule {scheduled['display_name']}"
+    assert submitted["runtime_config"]["parameters"]["triggered_by"] == "dana"
+    for body in (scheduled, submitted):
+        parameters = body["runtime_config"]["parameters"]
+        assert parameters["command_prefix"] == f"TOLLGATE_CONFIG={config} tollgate"
+        assert parameters["release_command"] == "{prefix} kubeflow submit --data gs://b/taxi"
+    # KFP's cache is off in every task, whatever the data location: TFX's cache
+    # decides, and it sees new files in the same folder by their fingerprint.
+    for upload in kfp_api.bodies("POST", "/pipelines/upload") + kfp_api.bodies("POST", "/pipelines/upload_version"):
+        assert b"enableCache: true" not in upload
 
 
 def test_list_pause_resume_and_delete(kfp_api, job, capsys):

@@ -86,7 +86,8 @@ def test_mysql_password_never_in_config(monkeypatch, tmp_path):
 def test_one_store_type_for_here_and_for_the_cluster(tmp_path):
     from pipeline.lineage.store import metadata_spec
 
-    config = load_config(write(tmp_path, "[kubeflow.metadata]\nhost = 'mlmd.team'\nport = 9090\n"))
+    assert load_config(None).kubeflow.metadata.backend == "mysql"  # Tollgate's own store, not KFP's MLMD
+    config = load_config(write(tmp_path, "[kubeflow.metadata]\nbackend = 'grpc'\nhost = 'mlmd.team'\nport = 9090\n"))
     assert type(config.kubeflow.metadata) is type(config.metadata)
     assert (config.kubeflow.metadata.backend, config.kubeflow.metadata.host) == ("grpc", "mlmd.team")
     assert metadata_spec(config) == {"backend": "sqlite", "path": str(config.sqlite_path)}

@@ -22,7 +22,7 @@ def test_backends_are_reached_by_name_not_by_import():
 def test_a_command_that_loads_tensorflow_prints_only_its_own_output(tmp_path):
     # compile imports TFX, TensorFlow and google.api_core, which warn about
     # Python 3.11 and log at start-up; none of that may reach the terminal.
-    out = tmp_path / "job.json"
+    out = tmp_path / "job.yaml"
     result = subprocess.run(
         [*TOLLGATE, "compile", "--target", "kubeflow", "--image", "registry/tollgate:1.2.3", "-o", str(out)],
         cwd=REPO, capture_output=True, text=True, timeout=240,

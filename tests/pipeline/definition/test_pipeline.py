@@ -41,8 +41,6 @@ def test_the_definition_asks_its_backend_for_what_differs(tmp_path):
     from pipeline.definition.backend import LocalBackend
 
     class Elsewhere(LocalBackend):
-        builtin_resolvers_only = True
-
         def pipeline_root(self, config):
             return "gs://bucket/root"
 
@@ -52,9 +50,10 @@ def test_the_definition_asks_its_backend_for_what_differs(tmp_path):
     pipeline = create_pipeline(load_config(None, home=str(tmp_path)), Elsewhere())
     assert pipeline.pipeline_info.pipeline_root == "gs://bucket/root"
     assert pipeline.metadata_connection_config is None
+    # The resolvers, Tollgate's own strategies, are the same whatever the backend.
     resolvers = {c.id: c for c in pipeline.components if c.id.endswith("_resolver")}
     assert {r.exec_properties["resolver_class"].__name__ for r in resolvers.values()} == {
-        "LatestArtifactStrategy", "LatestBlessedModelStrategy"}
+        "PreviousSpanStrategy", "BaselineModelStrategy"}
 
 
 def test_embeddings_can_be_turned_off(tmp_path):

@@ -4,7 +4,7 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 from components.signoff import records
-from kubeflow.runner import cluster_config
+from kubeflow.compiler import cluster_config
 from pipeline.cli.main import main
 from pipeline.config import load_config, to_json
 from pipeline.lineage.store import store_for
@@ -19,7 +19,8 @@ def _approved_request(config, recorded_config: str) -> int:
     [model.id] = store.put_artifacts([model])
     request = records.record_request(
         store, model, "sha256:abc", config.pipeline_name, triggered_by="carol", eval_summary={},
-        approve_command="tollgate approve", release_command="tollgate release", config=recorded_config,
+        approve_command="tollgate approve", release_command="tollgate kubeflow submit --data gs://b/taxi",
+        config=recorded_config,
     )
     records.record_decision(store, request, records.APPROVE, "alice", "", records.Policy((), False))
     return model.id
@@ -34,7 +35,7 @@ def test_a_model_from_a_cluster_run_is_refused_with_what_to_do(tmp_path, monkeyp
     assert main(["release", str(model_id)]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"tollgate: error: model {model_id} was made by a kubeflow run")
-    assert "tollgate kubeflow submit" in line and "does not exist" not in line
+    assert "(tollgate kubeflow submit --data gs://b/taxi)" in line and "does not exist" not in line
     assert len(store_for(config).get_executions()) == executions  # nothing ran
     assert not config.serving_dir.exists()
 

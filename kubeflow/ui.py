@@ -1,0 +1,107 @@
+"""What the KFP UI shows of each gate, written by its task after its node ran.
+
+The UI draws only system.HTML, system.Markdown, system.Metrics and
+system.ClassificationMetrics artifacts, and reads an HTML or Markdown
+artifact from the one file at its path. The HTML pages are Tollgate's own
+reports (`pipeline/reports/`); everything is read back from the store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from components import artifact_types
+from components.metrics import BASELINE, read_curve, read_slices
+from components.signoff.records import signoff_state
+from kubeflow.node import NodeTask
+from pipeline.lineage.data import json_prop, prop
+from pipeline.lineage.model import thresholds_of
+from pipeline.lineage.runs import step_outputs
+from pipeline.reports.anomalies import findings, write_data_gate_report
+from pipeline.reports.evaluation import write_evaluation_report
+
+# The classes of the taxi label, in the order of the confusion matrix.
+CLASSES = ["not a big tipper", "big tipper"]
+
+
+def data_gate(task: NodeTask, report, counts) -> None:
+    """ExampleValidator's task (after DriftCheck's): what the data gate will decide on."""
+    record = task.record()
+    rows, measurements = findings(task.store, record)
+    statistics = step_outputs(task.store, record, "StatisticsGen").get("ExampleStatistics")
+    write_data_gate_report(Path(report.path), task.run_id, rows, measurements, statistics.uri if statistics else None)
+    counts.log_metric("schema anomalies", sum(r[0] == "schema" for r in rows))
+    counts.log_metric("drift anomalies", sum(r[0] == "drift" for r in rows))
+    counts.log_metric("drift comparisons", len(measurements))
+    counts.log_metric("passed", int(not rows))
+
+
+def _baseline_id(store, execution_id: int) -> int | None:
+    events = store.get_events_by_execution_ids([execution_id])
+    found = [e.artifact_id for e in events if e.path.steps and e.path.steps[0].key == "baseline_model"]
+    return found[0] if found else None
+
+
+def evaluation(task: NodeTask, metrics, curves, report) -> None:
+    record = task.record()
+    outputs = step_outputs(task.store, record, "Evaluator")
+    uri, blessing = outputs["ModelEvaluation"].uri, outputs["ModelBlessing"]
+    blessed = prop(blessing, "blessed") == 1
+    [step] = [s for s in record.steps if s.node == "Evaluator"]
+    [execution] = task.store.get_executions_by_id([step.execution_id])
+    baseline_id = _baseline_id(task.store, execution.id)
+    slices = read_slices(uri)
+    for name, value in next((s.metrics for s in slices if s.slice == "overall"), {}).items():
+        metrics.log_metric(name, value)
+    metrics.log_metric("blessed", int(blessed))
+    metrics.log_metric("baseline model id", baseline_id or 0)
+    _curves(curves, read_curve(uri))
+    write_evaluation_report(
+        Path(report.path), task.run_id, record.model_id, blessed, baseline_id, slices,
+        read_slices(uri, BASELINE), thresholds_of(json_prop(execution, "eval_config")),
+    )
+
+
+def _curves(curves, matrices: list) -> None:
+    if not matrices:
+        return
+    curves.log_roc_curve(
+        [m.false_positive_rate for m in matrices], [m.recall for m in matrices], [m.threshold for m in matrices]
+    )
+    half = min(matrices, key=lambda m: abs(m.threshold - 0.5))
+    rows = [[half.true_negatives, half.false_positives], [half.false_negatives, half.true_positives]]
+    curves.log_confusion_matrix(CLASSES, [[int(v) for v in row] for row in rows])
+
+
+def _signoff_text(task: NodeTask) -> str:
+    record = task.record()
+    state = signoff_state(task.store, record.model_id) if record.model_id else None
+    blessing = step_outputs(task.store, record, "Evaluator").get("ModelBlessing")
+    if state is None:
+        blessed = blessing is not None and prop(blessing, "blessed") == 1
+        reason = "the Evaluator did not bless it" if blessing is not None and not blessed else "no request was made"
+        return f"## Sign-off: not asked\n\nModel {record.model_id}: {reason}; nothing is released.\n"
+    lines = [f"- model: {record.model_id} (`{state['model_digest']}`)", "- Evaluator: blessed",
+             f"- triggered by: {state['triggered_by']}"]
+    if state["status"] == "pending":
+        return "\n".join(["## Sign-off: awaiting a decision", "", *lines,
+                          f"- approve: `{state['approve_command']}`", f"- then release: `{state['release_command']}`", ""])
+    verdict = {"approve": "approved", "reject": "rejected"}[state["status"]]
+    return "\n".join([f"## Sign-off: {verdict} by {state['approver']}", "", *lines,
+                      f"- decided at: {state['decided_at']}", f"- comment: {state['comment'] or '-'}", ""])
+
+
+def signoff(task: NodeTask, status) -> None:
+    Path(status.path).write_text(_signoff_text(task))
+
+
+def publish(task: NodeTask, status) -> None:
+    release = step_outputs(task.store, task.record(), "Publish").get(artifact_types.RELEASE)
+    if task.state == "skipped":
+        text = "## Not run\n\nThe run stopped before Publish; the sign-off step says why.\n"
+    elif release is not None and prop(release, "released") == 1:
+        text = (f"## Released\n\n- model: {prop(release, 'model_id')}\n"
+                f"- serving path: `{prop(release, 'serving_path')}`\n- version: {prop(release, 'version')}\n")
+    else:
+        text = "## Not released\n\nThe sign-off did not approve this model, so nothing was published.\n"
+    Path(status.path).write_text(text)

@@ -1,0 +1,90 @@
+"""A run as the commands report it: its summary, or the line that says why it failed.
+
+Read back from the store after the run, so any runner that ran the
+pipeline's steps against the store (LocalDagRunner, or Kubeflow tasks run by
+`tollgate kubeflow run-local`) reports the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from components.signoff.records import signoff_state
+from pipeline.lineage.runs import RunRecord, step_outputs
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSummary:
+    run: RunRecord
+    blessed: bool | None  # the Evaluator's verdict
+    overall: dict
+    worst_slice: dict | None
+    signoff: dict | None  # the request and its decision, once one was made
+    log: str
+    report: str  # a self-contained HTML page: verdict, slices, data statistics
+
+    def to_json(self) -> dict:
+        return {
+            **self.run.to_json(),
+            "blessed": self.blessed,
+            "metrics": {"overall": self.overall, "worst_slice": self.worst_slice},
+            "signoff": self.signoff,
+            "log": self.log,
+            "report": self.report,
+        }
+
+
+class RunFailed(Exception):
+    """A step failed; the message names it and the log file.
+
+    `details` has one line per finding (each anomaly, for blocked data).
+    """
+
+    def __init__(self, message: str, details: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.details = details
+
+
+def first_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else text
+
+
+def summarize(store, record: RunRecord, log: Path, report: Path) -> RunSummary:
+    from components.metrics import overall_and_worst, read_slices
+    from pipeline.reports.run import write_run_report
+
+    evaluator = step_outputs(store, record, "Evaluator")
+    blessing, evaluation = evaluator.get("ModelBlessing"), evaluator.get("ModelEvaluation")
+    blessed = blessing.custom_properties["blessed"].int_value == 1 if blessing else None
+    slices = read_slices(evaluation.uri) if evaluation else []
+    overall, worst = overall_and_worst(slices)
+    summary = RunSummary(
+        record, blessed, overall, dataclasses.asdict(worst) if worst else None,
+        signoff_state(store, record.model_id), str(log), str(report),
+    )
+    statistics = step_outputs(store, record, "StatisticsGen").get("ExampleStatistics")
+    write_run_report(report, summary.to_json(), slices, statistics.uri if statistics else None)
+    return summary
+
+
+def _blocked(store, record: RunRecord, report: Path) -> tuple[str, ...]:
+    """A blocked run's anomalies: a summary line, one per anomaly, the report's path."""
+    from pipeline.reports.anomalies import findings, write_data_gate_report
+
+    rows, measured = findings(store, record)
+    statistics = step_outputs(store, record, "StatisticsGen").get("ExampleStatistics")
+    target = report.with_name(report.name.replace("run-", "anomalies-", 1))
+    path = write_data_gate_report(target, record.run_id, rows, measured, statistics.uri if statistics else None)
+    count = f"{len(rows)} data anomal{'y' if len(rows) == 1 else 'ies'}"
+    lines = [f"{source} {split}: {feature}: {text}" for source, split, feature, text in rows]
+    return (f"{count}; nothing was trained or pushed", *lines, f"report: {path}")
+
+
+def failure(store, record: RunRecord, step: str | None, error: str, log: Path, report: Path) -> RunFailed:
+    """The failure of `step` as one line naming it and the log; the data gate adds its findings."""
+    step = step or "the pipeline"
+    details = _blocked(store, record, report) if step == "AnomalyGate" else ()
+    message = details[0] if details else first_line(error)
+    return RunFailed(f"{step} failed: {message} (full log: {log})", details[1:])
