@@ -6,10 +6,21 @@ BIN := $(VENV)/bin
 # tfx 1.16 declares python<3.11, yet every compiled dependency ships cp311
 # wheels; the lock file pins all of them, so pip has nothing to resolve.
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --ignore-requires-python
+# Debian packages, installed when missing: Graphviz draws lineage graphs;
+# Chromium and its driver let the tests look at every page in a real browser.
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+RUN_PACKAGES := graphviz
+TEST_PACKAGES := chromium chromium-driver
 
-.PHONY: setup run test bench golden image lock clean
+.PHONY: setup run test bench golden screenshots image lock clean system test-system
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed system
+
+system:
+	@dpkg -s $(RUN_PACKAGES) >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq $(RUN_PACKAGES); }
+
+test-system:
+	@dpkg -s $(TEST_PACKAGES) >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq $(TEST_PACKAGES); }
 
 $(VENV)/.installed: requirements/lock.txt setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +32,15 @@ $(VENV)/.installed: requirements/lock.txt setup.py
 run: setup
 	$(BIN)/tollgate run
 
-test: setup
+test: setup test-system
 	$(BIN)/python -m pytest -q tests
 
 bench: setup
 	$(BIN)/python bench/bench_pipeline.py
+
+# The README's pictures of a run report and a model card (about 3 minutes).
+screenshots: setup test-system
+	$(BIN)/python tests/browser.py pipeline/reports/screenshots
 
 # Rewrites the golden compiled Kubeflow spec after a deliberate change; review its diff.
 golden: setup

@@ -17,7 +17,8 @@ setup(
         "ml-metadata==1.16.0",
         "kfp==2.13.0",
         "kfp-kubernetes==1.5.0",
+        "matplotlib==3.11.2",
     ],
-    extras_require={"test": ["pytest", "pytest-timeout", "import-linter", "nbclient", "ipykernel"]},
+    extras_require={"test": ["pytest", "pytest-timeout", "import-linter", "selenium", "nbclient", "ipykernel"]},
     entry_points={"console_scripts": ["tollgate=pipeline.cli.main:main"]},
 )

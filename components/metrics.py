@@ -7,7 +7,7 @@ import dataclasses
 
 # A slice this small has too noisy an AUC to be called the worst.
 MIN_SLICE_EXAMPLES = 50
-KEY_METRICS = ("auc", "binary_accuracy", "example_count")
+KEY_METRICS = ("auc", "binary_accuracy", "example_count", "mean_label")
 CURVE = "confusion_matrix_at_thresholds"
 # How TFMA names the models: "" when there is no baseline, else these two.
 CANDIDATE, BASELINE = ("", "candidate"), ("baseline",)
@@ -61,15 +61,20 @@ def read_curve(evaluation_uri: str) -> list:
     return []
 
 
+def one_class(metrics: dict) -> bool:
+    """Every label in the slice is the same, so AUC is undefined there (TFMA reports 0)."""
+    return metrics.get("mean_label") in (0.0, 1.0)
+
+
+def rankable(metrics: dict) -> bool:
+    """Enough examples of both classes for the slice's AUC to mean something."""
+    auc = metrics.get("auc")
+    return (auc is not None and auc == auc and not one_class(metrics)
+            and metrics.get("example_count", 0) >= MIN_SLICE_EXAMPLES)
+
+
 def overall_and_worst(slices: list[SliceMetrics]) -> tuple[dict, SliceMetrics | None]:
     overall = next((s.metrics for s in slices if s.slice == "overall"), {})
-    ranked = [
-        s
-        for s in slices
-        if s.slice != "overall"
-        and s.metrics.get("example_count", 0) >= MIN_SLICE_EXAMPLES
-        and s.metrics.get("auc") == s.metrics.get("auc")  # NaN for one-class slices
-        and "auc" in s.metrics
-    ]
+    ranked = [s for s in slices if s.slice != "overall" and rankable(s.metrics)]
     worst = min(ranked, key=lambda s: s.metrics["auc"], default=None)
     return overall, worst

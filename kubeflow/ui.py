@@ -11,14 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from components import artifact_types
-from components.metrics import BASELINE, read_curve, read_slices
+from components.metrics import read_curve
 from components.signoff.records import signoff_state
 from kubeflow.node import NodeTask
-from pipeline.lineage.data import json_prop, prop
-from pipeline.lineage.model import thresholds_of
+from pipeline.lineage.data import prop
 from pipeline.lineage.runs import step_outputs
 from pipeline.reports.anomalies import findings, write_data_gate_report
-from pipeline.reports.evaluation import write_evaluation_report
+from pipeline.reports.evaluation import evaluated, write_evaluation_report
 
 # The classes of the taxi label, in the order of the confusion matrix.
 CLASSES = ["not a big tipper", "big tipper"]
@@ -26,40 +25,23 @@ CLASSES = ["not a big tipper", "big tipper"]
 
 def data_gate(task: NodeTask, report, counts) -> None:
     """ExampleValidator's task (after DriftCheck's): what the data gate will decide on."""
-    record = task.record()
-    rows, measurements = findings(task.store, record)
-    statistics = step_outputs(task.store, record, "StatisticsGen").get("ExampleStatistics")
-    write_data_gate_report(Path(report.path), task.run_id, rows, measurements, statistics.uri if statistics else None)
-    counts.log_metric("schema anomalies", sum(r[0] == "schema" for r in rows))
-    counts.log_metric("drift anomalies", sum(r[0] == "drift" for r in rows))
-    counts.log_metric("drift comparisons", len(measurements))
-    counts.log_metric("passed", int(not rows))
-
-
-def _baseline_id(store, execution_id: int) -> int | None:
-    events = store.get_events_by_execution_ids([execution_id])
-    found = [e.artifact_id for e in events if e.path.steps and e.path.steps[0].key == "baseline_model"]
-    return found[0] if found else None
+    found = findings(task.store, task.record())
+    write_data_gate_report(Path(report.path), task.run_id, found)
+    counts.log_metric("schema anomalies", sum(r[0] == "schema" for r in found.rows))
+    counts.log_metric("drift anomalies", sum(r[0] == "drift" for r in found.rows))
+    counts.log_metric("drift comparisons", len(found.measurements))
+    counts.log_metric("passed", int(not found.rows))
 
 
 def evaluation(task: NodeTask, metrics, curves, report) -> None:
     record = task.record()
-    outputs = step_outputs(task.store, record, "Evaluator")
-    uri, blessing = outputs["ModelEvaluation"].uri, outputs["ModelBlessing"]
-    blessed = prop(blessing, "blessed") == 1
-    [step] = [s for s in record.steps if s.node == "Evaluator"]
-    [execution] = task.store.get_executions_by_id([step.execution_id])
-    baseline_id = _baseline_id(task.store, execution.id)
-    slices = read_slices(uri)
-    for name, value in next((s.metrics for s in slices if s.slice == "overall"), {}).items():
+    found = evaluated(task.store, record)
+    for name, value in next((s.metrics for s in found.slices if s.slice == "overall"), {}).items():
         metrics.log_metric(name, value)
-    metrics.log_metric("blessed", int(blessed))
-    metrics.log_metric("baseline model id", baseline_id or 0)
-    _curves(curves, read_curve(uri))
-    write_evaluation_report(
-        Path(report.path), task.run_id, record.model_id, blessed, baseline_id, slices,
-        read_slices(uri, BASELINE), thresholds_of(json_prop(execution, "eval_config")),
-    )
+    metrics.log_metric("blessed", int(bool(found.blessed)))
+    metrics.log_metric("baseline model id", found.baseline_id or 0)
+    _curves(curves, read_curve(found.uri))
+    write_evaluation_report(Path(report.path), task.run_id, record.model_id, found)
 
 
 def _curves(curves, matrices: list) -> None:

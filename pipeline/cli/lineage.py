@@ -31,7 +31,7 @@ def cmd_lineage(args: argparse.Namespace) -> int:
             print(to_dot(nodes, edges))
         else:
             path = config.home_dir / "reports" / f"model-{lineage.model.id}.html"
-            print(write_model_report(path, lineage, render_text(lineage), to_svg(nodes, edges)))
+            print(write_model_report(path, lineage, nodes, to_svg(nodes, edges)))
         return 0
     print(json.dumps(lineage.to_json(), indent=2) if form == "json" else render_text(lineage))
     return 0
@@ -53,9 +53,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from pipeline.lineage.model import audit
     from pipeline.lineage.store import store_for
 
-    entries = audit(store_for(config_from_args(args)), args.since)
-    if args.json:
+    config = config_from_args(args)
+    entries = audit(store_for(config), args.since)
+    if args.json or args.format == "json":
         print(json.dumps([e.to_json() for e in entries], indent=2))
+        return 0
+    if args.format == "html":
+        from pipeline.reports.audit import write_audit_report
+
+        print(write_audit_report(config.home_dir / "reports" / "audit.html", config.pipeline_name, entries))
         return 0
     for e in entries:
         auc = (e.metrics or {}).get("auc")
@@ -78,4 +84,6 @@ def register(sub, add) -> None:
     lineage.set_defaults(handler=cmd_lineage)
     audit = add("audit", "every release in order: model, data, metrics, approver")
     audit.add_argument("--since", help="only releases at or after this UTC date (YYYY-MM-DD)")
+    audit.add_argument("--format", choices=("text", "json", "html"), default="text",
+                       help="html writes a timeline page, with a chart of AUC across releases, and prints its path")
     audit.set_defaults(handler=cmd_audit)

@@ -36,6 +36,8 @@ def eval_config(config: EvaluatorConfig) -> tfma.EvalConfig:
                 metrics=[
                     tfma.MetricConfig(class_name="ExampleCount"),
                     tfma.MetricConfig(class_name="BinaryAccuracy"),
+                    # The share of positive labels: 0 or 1 says a slice has one class only.
+                    tfma.MetricConfig(class_name="MeanLabel"),
                     # The ROC curve and the confusion matrix, for the KFP UI.
                     tfma.MetricConfig(
                         class_name="ConfusionMatrixAtThresholds",

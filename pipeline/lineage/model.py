@@ -117,6 +117,7 @@ def _evaluation(graph: Graph, model_id: int, users: list, summary: dict) -> rec.
         slices=_slices(summary),
         eval_config=eval_config,
         evaluated_at=iso(evaluator.create_time_since_epoch),
+        baseline_slices=[rec.SliceResult(s["slice"], s["metrics"]) for s in summary.get("baseline_slices", [])],
     )
 
 

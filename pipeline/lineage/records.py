@@ -83,6 +83,8 @@ class Evaluation(Record):
     slices: list[SliceResult]
     eval_config: dict
     evaluated_at: str
+    # The baseline's metrics on the same slices ([] for the first model).
+    baseline_slices: list[SliceResult] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 
 from components.signoff.records import signoff_state
-from pipeline.lineage.runs import RunRecord, step_outputs
+from pipeline.lineage.runs import RunRecord
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,20 +52,18 @@ def first_line(text: str) -> str:
 
 
 def summarize(store, record: RunRecord, log: Path, report: Path) -> RunSummary:
-    from components.metrics import overall_and_worst, read_slices
+    """The run's summary, with its report page written."""
+    from components.metrics import overall_and_worst
+    from pipeline.reports.evaluation import evaluated
     from pipeline.reports.run import write_run_report
 
-    evaluator = step_outputs(store, record, "Evaluator")
-    blessing, evaluation = evaluator.get("ModelBlessing"), evaluator.get("ModelEvaluation")
-    blessed = blessing.custom_properties["blessed"].int_value == 1 if blessing else None
-    slices = read_slices(evaluation.uri) if evaluation else []
-    overall, worst = overall_and_worst(slices)
+    found = evaluated(store, record)
+    overall, worst = overall_and_worst(found.slices if found else [])
     summary = RunSummary(
-        record, blessed, overall, dataclasses.asdict(worst) if worst else None,
+        record, found.blessed if found else None, overall, dataclasses.asdict(worst) if worst else None,
         signoff_state(store, record.model_id), str(log), str(report),
     )
-    statistics = step_outputs(store, record, "StatisticsGen").get("ExampleStatistics")
-    write_run_report(report, summary.to_json(), slices, statistics.uri if statistics else None)
+    write_run_report(report, summary.to_json(), store, record, found)
     return summary
 
 
@@ -73,12 +71,10 @@ def _blocked(store, record: RunRecord, report: Path) -> tuple[str, ...]:
     """A blocked run's anomalies: a summary line, one per anomaly, the report's path."""
     from pipeline.reports.anomalies import findings, write_data_gate_report
 
-    rows, measured = findings(store, record)
-    statistics = step_outputs(store, record, "StatisticsGen").get("ExampleStatistics")
-    target = report.with_name(report.name.replace("run-", "anomalies-", 1))
-    path = write_data_gate_report(target, record.run_id, rows, measured, statistics.uri if statistics else None)
-    count = f"{len(rows)} data anomal{'y' if len(rows) == 1 else 'ies'}"
-    lines = [f"{source} {split}: {feature}: {text}" for source, split, feature, text in rows]
+    found = findings(store, record)
+    path = write_data_gate_report(report.with_name(report.name.replace("run-", "anomalies-", 1)), record.run_id, found)
+    count = f"{len(found.rows)} data anomal{'y' if len(found.rows) == 1 else 'ies'}"
+    lines = [f"{source} {split}: {feature}: {text}" for source, split, feature, text in found.rows]
     return (f"{count}; nothing was trained or pushed", *lines, f"report: {path}")
 
 

@@ -1,43 +1,58 @@
-"""The Evaluator's page: every slice of the candidate beside the baseline, and the thresholds.
-
-Written by the Evaluator's task on Kubeflow, for the KFP UI.
-"""
+"""What a run's Evaluator found, read once for every page that shows it: the
+run report, and the evaluation page the Evaluator's task shows in the KFP UI."""
 
 from __future__ import annotations
 
-import html
+import dataclasses
 from pathlib import Path
 
+from components.metrics import BASELINE, read_slices
+from pipeline.lineage.data import json_prop, prop
+from pipeline.lineage.model import thresholds_of
 from pipeline.lineage.records import Threshold
-from pipeline.lineage.text import threshold_text
-from pipeline.reports.page import fmt, table, write_page
-from pipeline.reports.run import slice_order
-
-def _change(candidate: dict, baseline: dict, key: str) -> str:
-    if key not in candidate or key not in baseline:
-        return "-"
-    return f"{candidate[key] - baseline[key]:+.4f}"
+from pipeline.lineage.runs import RunRecord, step_outputs
+from pipeline.reports.comparison import comparison_section
+from pipeline.reports.page import badge, page, section, write_page
 
 
-def write_evaluation_report(path: Path, run_id: str, model_id: int | None, blessed: bool | None,
-                            baseline_id: int | None, slices: list, baseline: list,
-                            thresholds: list[Threshold]) -> Path:
-    """`slices` and `baseline` are components.metrics.SliceMetrics of the two models."""
-    before = {s.slice: s.metrics for s in baseline}
-    rows = []
-    for s in sorted(slices, key=slice_order):
-        then = before.get(s.slice, {})
-        rows.append([
-            s.slice, int(s.metrics.get("example_count", 0)),
-            fmt(s.metrics.get("auc", "-")), fmt(then.get("auc", "-")), _change(s.metrics, then, "auc"),
-            fmt(s.metrics.get("binary_accuracy", "-")), fmt(then.get("binary_accuracy", "-")),
-        ])
-    verdict = {True: "blessed", False: "not blessed", None: "not evaluated"}[blessed]
-    against = f"model {baseline_id}, the latest approved" if baseline_id else "none: this is the first model"
-    limits = "".join(f"<li>{html.escape(threshold_text(t))}</li>" for t in thresholds) or "<li>none</li>"
-    body = (
-        f"<p>Model {model_id}: <b>{verdict}</b> by the Evaluator. Baseline: {html.escape(against)}.</p>"
-        f"<h2>Thresholds</h2><ul>{limits}</ul><h2>By slice</h2>"
-        + table(["slice", "examples", "AUC", "baseline AUC", "change", "accuracy", "baseline accuracy"], rows)
+@dataclasses.dataclass(frozen=True)
+class Evaluated:
+    uri: str
+    blessed: bool | None
+    slices: list  # components.metrics.SliceMetrics of the candidate
+    baseline: list  # ... and of the baseline, [] for the first model
+    thresholds: list[Threshold]
+    baseline_id: int | None
+
+
+def _baseline_id(store, execution_id: int) -> int | None:
+    events = store.get_events_by_execution_ids([execution_id])
+    found = [e.artifact_id for e in events if e.path.steps and e.path.steps[0].key == "baseline_model"]
+    return found[0] if found else None
+
+
+def evaluated(store, record: RunRecord) -> Evaluated | None:
+    """The run's evaluation, or None when its Evaluator did not run."""
+    outputs = step_outputs(store, record, "Evaluator")
+    if "ModelEvaluation" not in outputs:
+        return None
+    uri, blessing = outputs["ModelEvaluation"].uri, outputs.get("ModelBlessing")
+    step = next(s for s in reversed(record.steps) if s.node == "Evaluator")
+    [execution] = store.get_executions_by_id([step.execution_id])
+    return Evaluated(
+        uri=uri,
+        blessed=prop(blessing, "blessed") == 1 if blessing is not None else None,
+        slices=read_slices(uri),
+        baseline=read_slices(uri, BASELINE),
+        thresholds=thresholds_of(json_prop(execution, "eval_config")),
+        baseline_id=_baseline_id(store, execution.id),
     )
-    return write_page(path, f"Tollgate run {run_id}: evaluation", body)
+
+
+def write_evaluation_report(path: Path, run_id: str, model_id: int | None, found: Evaluated) -> Path:
+    verdict = {True: ("blessed by the Evaluator", "ok"), False: ("not blessed", "bad"),
+               None: ("not evaluated", "plain")}[found.blessed]
+    body = comparison_section(found.slices, found.baseline, found.thresholds, found.baseline_id)
+    text = page("Evaluation", f"Model {model_id}: evaluation", f"Run {run_id}.",
+                [section("Against the last release", body, "comparison")], [badge(*verdict)])
+    return write_page(path, text)

@@ -1,89 +1,126 @@
-"""The model card: a model's lineage graph (DOT text, or SVG drawn here,
-offline) and every fact about it on one self-contained page.
+"""The model card: on one page, which data made the model, how it compares with
+the last release, on which slices it is worse, who approved it, where it was
+shipped, and its whole lineage as a graph.
 
-The SVG uses a plain layered layout, so no Graphviz binary is needed to look
-at it. The graph itself comes from `pipeline.lineage.graph`.
+The graph is laid out by Graphviz (`dot`, from Debian's graphviz package),
+top to bottom, so it fits the page; each node links to its row of facts.
 """
 
 from __future__ import annotations
 
-import html
+import shutil
+import subprocess
 from pathlib import Path
 
+from components.signoff.records import PAST_TENSE
+from pipeline.errors import TollgateError
 from pipeline.lineage.records import ModelLineage
-from pipeline.lineage.text import metrics_text
-from pipeline.reports.page import statistics_section, table, write_page
+from pipeline.reports.comparison import comparison_section
+from pipeline.reports.page import badge, esc, facts, page, section, table, write_page
+from pipeline.reports.statistics import statistics_table
 
-_W, _H, _DX, _DY = 190, 34, 230, 52
+_SHAPES = {"execution": 'shape=box, style="rounded,filled", fillcolor="#dbe9f6"',
+           "artifact": 'shape=note, style=filled, fillcolor="#fdf6e3"'}
 
 
 def to_dot(nodes: dict, edges: list) -> str:
-    lines = ["digraph lineage {", "  rankdir=LR;"]
-    for node, (label, kind) in sorted(nodes.items()):
-        shape = "box" if kind == "execution" else "ellipse"
-        lines.append(f'  {node} [label="{label}", shape={shape}];')
+    """The graph as DOT, top to bottom; every node links to its facts on the model card."""
+    lines = ["digraph lineage {", '  rankdir=TB; nodesep=0.25; ranksep=0.35;',
+             '  node [fontname="Helvetica", fontsize=11, margin="0.08,0.04"]; edge [color="#7b8794"];']
+    for node, (label, kind, _) in sorted(nodes.items()):
+        lines.append(f'  {node} [label="{label}", {_SHAPES[kind]}, URL="#{node}", tooltip="{label}"];')
     lines += [f"  {a} -> {b};" for a, b in edges]
     lines.append("}")
     return "\n".join(lines)
 
 
-def _layers(nodes: dict, edges: list) -> dict:
-    """Each node's column: the longest path to it from a source."""
-    layer = {n: 0 for n in nodes}
-    for _ in range(len(nodes)):
-        changed = False
-        for a, b in edges:
-            if layer[b] < layer[a] + 1:
-                layer[b], changed = layer[a] + 1, True
-        if not changed:
-            break
-    return layer
-
-
 def to_svg(nodes: dict, edges: list) -> str:
-    layer = _layers(nodes, edges)
-    rows: dict[int, int] = {}
-    position = {}
-    for node in sorted(nodes, key=lambda n: (layer[n], n)):
-        row = rows.get(layer[node], 0)
-        rows[layer[node]] = row + 1
-        position[node] = (20 + layer[node] * _DX, 20 + row * _DY)
-    width = 40 + (max(layer.values(), default=0) + 1) * _DX
-    height = 40 + max(rows.values(), default=1) * _DY
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="11">',
-        '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto">'
-        '<path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>',
-    ]
-    for a, b in edges:
-        (x1, y1), (x2, y2) = position[a], position[b]
-        parts.append(
-            f'<line x1="{x1 + _W}" y1="{y1 + _H / 2}" x2="{x2}" y2="{y2 + _H / 2}" '
-            'stroke="#555" marker-end="url(#arrow)"/>'
-        )
-    for node, (label, kind) in nodes.items():
-        x, y = position[node]
-        radius = 4 if kind == "execution" else 16
-        fill = "#dbe9f6" if kind == "execution" else "#f6f0db"
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="{_W}" height="{_H}" rx="{radius}" fill="{fill}" stroke="#777"/>'
-            f'<text x="{x + _W / 2}" y="{y + _H / 2 + 4}" text-anchor="middle">{html.escape(label)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    """The graph laid out by Graphviz, as an inline <svg>."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise TollgateError("Graphviz is not installed, and it draws the lineage graph; `make setup` installs it "
+                            "(on Debian: apt-get install graphviz)")
+    drawn = subprocess.run([dot, "-Tsvg"], input=to_dot(nodes, edges), capture_output=True, text=True, check=True)
+    return drawn.stdout[drawn.stdout.index("<svg"):]
 
 
-def write_model_report(path: Path, lineage: ModelLineage, text: str, svg: str) -> Path:
-    """One self-contained page per model: the graph, then every fact."""
+def _decision(lineage: ModelLineage) -> str:
     signoff = lineage.signoff or {}
-    slices = lineage.evaluation.slices if lineage.evaluation else []
-    metrics = [[s.slice, metrics_text(s.metrics) or "-"] for s in slices]
-    decisions = [[k, signoff.get(k) or "-"] for k in ("status", "approver", "decided_at", "comment", "triggered_by")]
-    body = (
-        f"{svg}<h2>Facts</h2><pre>{html.escape(text)}</pre>"
-        f"<h2>Evaluation, per slice</h2>{table(['slice', 'metrics'], metrics)}"
-        f"<h2>Decisions</h2>{table(['', ''], decisions)}"
-        + statistics_section(lineage.statistics.uri if lineage.statistics else None, "<h2>Training data</h2>")
-    )
-    return write_page(Path(path), f"Model {lineage.model.id}: lineage", body)
+    about = facts([
+        ("sign-off", signoff.get("status") or "not requested"), ("requested", signoff.get("requested_at")),
+        ("triggered by", signoff.get("triggered_by")), ("approver", signoff.get("approver")),
+        ("decided", signoff.get("decided_at")), ("comment", signoff.get("comment")),
+        ("digest", signoff.get("model_digest")),
+    ])
+    releases = (table(["serving path", "version", "released"], [[r.serving_path, r.version, r.released_at]
+                                                                for r in lineage.releases], wrap=(0,))
+                if lineage.releases else "<p>Not released.</p>")
+    return about + "<h3>Where it was shipped</h3>" + releases
+
+
+def _data(lineage: ModelLineage) -> str:
+    data, drift = lineage.data, lineage.drift
+    anomalies = lineage.anomalies.found if lineage.anomalies else None
+    about = facts([
+        ("input", f"{data.input_base} ({', '.join(data.input_patterns)})"),
+        ("span", data.span if data.span else "-"), ("fingerprint", data.input_fingerprint),
+        ("rows", ", ".join(f"{k} {v:,}" for k, v in sorted(data.rows.items()))),
+        ("schema anomalies", "none" if anomalies == [] else anomalies),
+        ("drift", "not checked" if drift is None else "no earlier span" if drift.compared_with is None
+         else f"against span {drift.previous_span}: {drift.found or 'none'}"),
+    ])
+    if drift is None or not drift.measurements:
+        return about
+    rows = [[m["feature"], m["measure"].replace("_", " "), f"{m['value']:.4f}", f"{m['threshold']:.4f}"]
+            for m in drift.measurements if m["split"] == "train"]
+    return about + "<h3>Drift measured on the training split</h3>" + table(
+        ["feature", "measure", "value", "threshold"], rows, numeric=(2, 3))
+
+
+def _model(lineage: ModelLineage) -> str:
+    trainer = lineage.trainer
+    return facts([
+        ("model", f"{lineage.model.id}: {lineage.model.uri}"), ("run", lineage.run_id),
+        ("trained", trainer.trained_at), ("run_fn", trainer.run_fn), ("training", trainer.train_args),
+        ("hyperparameters", trainer.hyperparameters), ("code", trainer.code_version),
+        ("warm start", f"from model {trainer.base_model.id}" if trainer.base_model else "no"),
+        ("embeddings", f"{lineage.embeddings.count} x {lineage.embeddings.dimension}-d"
+         if lineage.embeddings else "none"),
+    ])
+
+
+def _graph(svg: str, nodes: dict) -> str:
+    rows = [[f"<a id='{node}'></a>{esc(label)}", esc(kind), esc(where)]
+            for node, (label, kind, where) in sorted(nodes.items(), key=lambda n: (n[1][1], n[1][0]))]
+    return svg + "<h3>Every node of the graph</h3>" + table(["node", "kind", "where or when"], rows, raw=(0, 1, 2),
+                                                           wrap=(2,))
+
+
+def write_model_report(path: Path, lineage: ModelLineage, nodes: dict, svg: str) -> Path:
+    """`nodes` (see `pipeline.lineage.graph`) and `svg` are the lineage graph."""
+    evaluation, signoff = lineage.evaluation, lineage.signoff or {}
+    blessed = evaluation.blessed if evaluation else None
+    badges = [badge({True: "blessed", False: "not blessed", None: "not evaluated"}[blessed],
+                    {True: "ok", False: "bad", None: "plain"}[blessed]),
+              badge(f"sign-off: {signoff.get('status') or 'none'}",
+                    {"approve": "ok", "reject": "bad"}.get(signoff.get("status"), "wait")),
+              badge("released" if lineage.releases else "not released", "ok" if lineage.releases else "plain")]
+    comparison = (comparison_section(evaluation.slices, evaluation.baseline_slices, evaluation.thresholds,
+                                     evaluation.baseline_model_id) if evaluation else "<p>Not evaluated.</p>")
+    shipped = f"released to {lineage.releases[-1].serving_path}" if lineage.releases else "not released"
+    status = signoff.get("status")
+    decided = (f"{PAST_TENSE[status]} by {signoff['approver']}" if status in PAST_TENSE
+               else "awaiting sign-off" if status else "no sign-off asked")
+    span = f" span {lineage.data.span}" if lineage.data.span else ""
+    lede = f"Trained on {lineage.data.input_base}{span} in run {lineage.run_id}; {decided}; {shipped}."
+    sections = [
+        section("Against the last release", comparison, "comparison"),
+        section("Decision and release", _decision(lineage), "decision"),
+        section("Data", _data(lineage), "data"),
+        section("Model", _model(lineage), "model"),
+        section("Lineage", _graph(svg, nodes), "lineage"),
+        section("Training data", statistics_table(lineage.statistics.uri if lineage.statistics else None),
+                "statistics"),
+    ]
+    return write_page(path, page("Model card", f"Model {lineage.model.id}", lede, sections, badges))
 

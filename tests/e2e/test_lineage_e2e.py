@@ -117,16 +117,18 @@ def test_graph_formats_draw_the_whole_lineage(first_run, tmp_path):
     model_id = summary.run.model_id
     lineage = model_lineage(store, model_id)
     nodes, edges = model_graph(store, lineage)
-    labels = {label.split()[0] for label, _ in nodes.values()}
+    labels = {label.split()[0] for label, _, _ in nodes.values()}
     # From the CSV's examples to the release, with the person's decision on the way.
     for kind in ("Examples", "CsvExampleGen", "Trainer", "Evaluator", "TollgateDecide",
                  "SignOff", "Pusher", "Publish", "tollgate.Release"):
         assert kind in labels, kind
-    assert (f"a{model_id}", next(n for n, (l, _) in nodes.items() if l == "Evaluator")) in edges
+    assert (f"a{model_id}", next(n for n, (l, *_) in nodes.items() if l == "Evaluator")) in edges
+    assert nodes[f"a{model_id}"][2] == lineage.model.uri  # where each node is
     dot = to_dot(nodes, edges)
-    assert dot.startswith("digraph lineage {") and f"a{model_id} -> " in dot
-    svg = to_svg(nodes, edges)
-    assert svg.count("<rect") == len(nodes) and svg.count("<line") == len(edges)
-    page = open(write_model_report(str(tmp_path / "m.html"), lineage, render_text(lineage), svg)).read()
-    assert "<svg" in page and "auditor" in page and "<td>fare</td>" in page
-    assert "<script" not in page
+    assert dot.startswith("digraph lineage {") and "rankdir=TB" in dot and f"a{model_id} -> " in dot
+    svg = to_svg(nodes, edges)  # laid out by Graphviz
+    assert svg.count('class="node"') == len(nodes) and svg.count('class="edge"') == len(edges)
+    assert svg.count(f'xlink:href="#a{model_id}"') == 1  # each node links to its facts
+    page = write_model_report(tmp_path / "m.html", lineage, nodes, svg).read_text()
+    assert "<svg" in page and "approved by auditor" in page and "<td>fare</td>" in page
+    assert f"id='a{model_id}'" in page and "<script" not in page

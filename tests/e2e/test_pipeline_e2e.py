@@ -157,6 +157,7 @@ def test_run_report_is_a_readable_page(first_run):
     assert "payment_type=Cash" in page and "trip_start_hour=" in page  # every slice
     assert "<td>fare</td>" in page and "<td>company</td>" in page  # training-data statistics
     # Empty in all but one of 15,002 rows: CsvExampleGen writes empty cells as empty lists.
-    assert re.search(r"<td>pickup_census_tract</td><td>[01]</td><td>100\.0%</td>", page)
-    assert re.search(r"<td>fare</td><td>\d+</td><td>0\.0%</td>", page)
+    assert re.search(r'<td>pickup_census_tract</td><td>\w+</td><td class="num">[01]</td><td class="num">100\.0%</td>',
+                     page)
+    assert re.search(r'<td>fare</td><td>number</td><td class="num">\d+</td><td class="num">0\.0%</td>', page)
     assert "<script" not in page  # self-contained: opens offline

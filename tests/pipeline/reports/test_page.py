@@ -4,7 +4,8 @@ import pytest
 import tensorflow as tf
 import tensorflow_data_validation as tfdv
 
-from pipeline.reports.page import feature_rows, write_page
+from pipeline.reports.page import page, write_page
+from pipeline.reports.statistics import feature_rows
 
 
 def _example(floats: dict, strings: dict) -> bytes:
@@ -35,14 +36,17 @@ def statistics(tmp_path_factory):
 
 def test_empty_value_lists_count_as_missing(statistics):
     rows = {row[0]: row for row in feature_rows(statistics)}
-    assert rows["tract"][1:3] == [1, "90.0%"]
-    assert rows["company"][1:3] == [7, "30.0%"]
-    assert rows["fare"][1:3] == [10, "0.0%"]
-    assert rows["tags"][2] == "50.0%"  # estimated from the value-count quantiles
+    assert rows["tract"][1:4] == ["number", 1, "90.0%"]
+    assert rows["company"][1:4] == ["text", 7, "30.0%"]
+    assert rows["fare"][1:4] == ["number", 10, "0.0%"]
+    assert rows["tags"][3] == "50.0%"  # estimated from the value-count quantiles
+    # A distribution per feature: the fares' histogram, the companies' most common value.
+    assert "<svg" in rows["fare"][4] and rows["fare"][4].count("<path") >= 5
+    assert "Flash Cab" in rows["company"][5]
 
 
 def test_a_page_is_written_whole_or_not_at_all(tmp_path):
-    path = write_page(tmp_path / "reports" / "run.html", "Run <1>", "<p>body</p>")
+    path = write_page(tmp_path / "reports" / "run.html", page("Run report", "Run <1>", "lede", ["<p>body</p>"]))
     text = path.read_text()
     assert "<title>Run &lt;1&gt;</title>" in text and "<p>body</p>" in text and "<script" not in text
     assert [p.name for p in path.parent.iterdir()] == ["run.html"]  # no scratch file left

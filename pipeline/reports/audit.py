@@ -1,0 +1,31 @@
+"""The audit timeline: every release in order, and how the primary metric moved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.lineage.records import AuditEntry
+from pipeline.reports import charts
+from pipeline.reports.page import badge, page, section, table, write_page
+
+PRIMARY = "auc"
+
+
+def _value(entry: AuditEntry) -> float | None:
+    return (entry.metrics or {}).get(PRIMARY)
+
+
+def write_audit_report(path: Path, pipeline_name: str, entries: list[AuditEntry]) -> Path:
+    if not entries:
+        body = "<p>Nothing has been released yet.</p>"
+    else:
+        labels = [f"model {e.model_id}, {e.released_at[:10]}" for e in entries]
+        rows = [[e.released_at, e.model_id, e.span if e.span else "-", e.data, e.approver or "-",
+                 "-" if _value(e) is None else f"{_value(e):.4f}", e.serving_path] for e in entries]
+        body = (charts.timeline(labels, [_value(e) for e in entries], "AUC")
+                + table(["released", "model", "span", "data", "approved by", "AUC", "serving path"], rows,
+                        numeric=(1, 5), wrap=(3, 6)))
+    lede = f"Every release of '{pipeline_name}', oldest first, read from the metadata store."
+    count = badge(f"{len(entries)} release{'s' if len(entries) != 1 else ''}", "plain")
+    return write_page(path, page("Audit", f"Releases of {pipeline_name}", lede,
+                                 [section("Timeline", body, "timeline")], [count]))
