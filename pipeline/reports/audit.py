@@ -19,11 +19,11 @@ def write_audit_report(path: Path, pipeline_name: str, entries: list[AuditEntry]
     if not entries:
         body = "<p>Nothing has been released yet.</p>"
     else:
-        labels = [f"model {e.model_id}, {e.released_at[:10]}" for e in entries]
-        rows = [[e.released_at, e.model_id, e.span if e.span else "-", e.data, e.approver or "-",
+        labels = [f"model {e.model_id}\n{e.released_at[:10]}" for e in entries]
+        rows = [[e.released_at[:16].replace("T", " "), e.model_id, e.span if e.span else "-", e.data, e.approver or "-",
                  "-" if _value(e) is None else f"{_value(e):.4f}", e.serving_path] for e in entries]
         body = (charts.timeline(labels, [_value(e) for e in entries], "AUC")
-                + table(["released", "model", "span", "data", "approved by", "AUC", "serving path"], rows,
+                + table(["released (UTC)", "model", "span", "data", "approved by", "AUC", "serving path"], rows,
                         numeric=(1, 5), wrap=(3, 6)))
     lede = f"Every release of '{pipeline_name}', oldest first, read from the metadata store."
     count = badge(f"{len(entries)} release{'s' if len(entries) != 1 else ''}", "plain")

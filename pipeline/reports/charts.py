@@ -65,12 +65,14 @@ def slice_bars(rows: list[tuple[str, float, float | None]], metric: str, floor: 
 
 
 def timeline(labels: list[str], values: list[float | None], metric: str) -> str:
-    """The metric of each release, in order."""
+    """The metric of each release, in order; a label may hold a line break."""
     figure = _figure(7.2, 2.4)
     axes = figure.add_axes((0.11, 0.3, 0.86, 0.62))
     points = [(i, v) for i, v in enumerate(values) if v is not None]
     axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=CANDIDATE)
-    axes.set_xticks(range(len(labels)), labels, rotation=20, ha="right")
+    step = -(-len(labels) // 8)  # at most eight labels, so they never overlap
+    axes.set_xticks(range(0, len(labels), step), labels[::step])
+    axes.set_xlim(-0.5, len(labels) - 0.5)
     axes.set_ylabel(metric)
     axes.grid(axis="y", color="#e4e7eb")
     return _svg(figure)
