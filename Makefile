@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 # wheels; the lock file pins all of them, so pip has nothing to resolve.
 PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --ignore-requires-python
 # Debian packages, installed when missing: Graphviz draws lineage graphs;
-# Chromium and its driver let the tests look at every page in a real browser.
+# Chromium and its driver let the tests look at every page in a real browser;
+# the tests start a throwaway MariaDB server for the team store.
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 RUN_PACKAGES := graphviz
-TEST_PACKAGES := chromium chromium-driver
+TEST_PACKAGES := chromium chromium-driver mariadb-server
 
 .PHONY: setup run test bench golden screenshots image lock clean system test-system
 

@@ -10,6 +10,11 @@ from pipeline.environment import prepare_process
 prepare_process()
 
 import pytest  # noqa: E402
+# Importing pymilvus runs logging.config.dictConfig, which closes every logging
+# handler there is; absl's keeps the stream pytest captures into. Imported first
+# inside a test that swapped sys.stderr (capsys), it would close pytest's own
+# capture file and crash the session, so import it while nothing is swapped.
+import pymilvus  # noqa: E402,F401
 
 from components.signoff import records  # noqa: E402
 from pipeline.config import default_data_root, load_config  # noqa: E402
@@ -68,3 +73,28 @@ def first_run(tmp_path_factory):
 def small_csv(tmp_path: Path) -> Path:
     header, rows = taxi_rows(50)
     return write_csv(tmp_path / "data" / "taxi.csv", header, rows)
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory):
+    """A throwaway MariaDB server for the whole session (tests/mariadb.py). If it
+    can't start, every test that needs it fails with the reason: never a skip."""
+    from tests.mariadb import MariaDB, MariaDBUnavailable
+
+    server = MariaDB(tmp_path_factory.mktemp("mariadb"))
+    try:
+        server.start()
+    except MariaDBUnavailable as error:
+        server.stop()
+        pytest.fail(f"MariaDB for the store tests: {error}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mysql_password(monkeypatch):
+    """The throwaway server's password, given as a user gives it: in the environment."""
+    from components.store import MYSQL_PASSWORD_ENV
+    from tests.mariadb import PASSWORD
+
+    monkeypatch.setenv(MYSQL_PASSWORD_ENV, PASSWORD)

@@ -40,6 +40,9 @@ REQUIRED_COLUMNS = {
     **{name: "string" for name in HASHED_FEATURES},
     TIPS_KEY: "number",
 }
+# Columns of the sample the model does not read, which a CSV may also carry:
+# the spans' time and the census tracts.
+OPTIONAL_COLUMNS = ("trip_start_timestamp", "pickup_census_tract", "dropoff_census_tract")
 
 
 def transformed_name(key: str) -> str:

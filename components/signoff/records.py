@@ -5,7 +5,8 @@ A request is an artifact (`TollgateSignOffRequest`) written by a
 artifact (`TollgateSignOffDecision`) written by a `TollgateDecide` execution
 whose inputs are the request and the model. Both executions belong to the
 pipeline's context, so the lineage reads: model -> request -> decision ->
-sign-off blessing -> push. Decisions are append-only: one per request.
+sign-off blessing -> push. Decisions are append-only: one per request, which the
+store enforces (the decision's external id names its request).
 """
 
 from __future__ import annotations
@@ -97,9 +98,12 @@ def _pipeline_contexts(store, pipeline: str, with_run: bool) -> list:
     return [context] + ([latest] if latest else [])
 
 
-def _record(store, kind: str, artifact_type: str, values: dict, inputs: list, contexts: list) -> int:
-    """Writes one execution that reads `inputs` and outputs one new artifact."""
-    artifact = mlmd.Artifact(type_id=_type_id(store, artifact_type, "artifact"), state=mlmd.Artifact.LIVE)
+def _record(store, kind: str, artifact_type: str, values: dict, inputs: list, contexts: list,
+            external_id: str = "") -> int:
+    """Writes one execution that reads `inputs` and outputs one new artifact, in one
+    transaction; MLMD refuses a second artifact of the type with the same external id."""
+    artifact = mlmd.Artifact(type_id=_type_id(store, artifact_type, "artifact"), state=mlmd.Artifact.LIVE,
+                             external_id=external_id or None)
     _props(artifact, values)
     execution = mlmd.Execution(
         type_id=_type_id(store, kind, "execution"), last_known_state=mlmd.Execution.COMPLETE
@@ -178,11 +182,7 @@ class Policy:
             )
 
 
-def record_decision(
-    store, request: Request, decision: str, approver: str, comment: str, policy: Policy
-) -> Decision:
-    if decision == APPROVE:
-        policy.check(approver, request)
+def _refuse_if_decided(store, request: Request) -> None:
     existing = decision_for(store, request.id)
     if existing:
         raise SignOffRefused(
@@ -190,6 +190,14 @@ def record_decision(
             f"({existing.decision} by {existing.approver} at {existing.decided_at}); "
             "decisions are final"
         )
+
+
+def record_decision(
+    store, request: Request, decision: str, approver: str, comment: str, policy: Policy
+) -> Decision:
+    if decision == APPROVE:
+        policy.check(approver, request)
+    _refuse_if_decided(store, request)
     [request_artifact] = store.get_artifacts_by_id([request.id])
     [model] = store.get_artifacts_by_id([request.model_id])
     values = {
@@ -203,9 +211,14 @@ def record_decision(
     }
     # A decision belongs to the pipeline, not to whichever run happens to be newest.
     contexts = _pipeline_contexts(store, request.pipeline, with_run=False)
-    decision_id = _record(
-        store, DECIDE_EXECUTION, DECISION_TYPE, values, [request_artifact, model], contexts
-    )
+    try:
+        # The external id makes the store itself refuse a second decision: two
+        # approvers racing past the check above cannot both land.
+        decision_id = _record(store, DECIDE_EXECUTION, DECISION_TYPE, values, [request_artifact, model],
+                              contexts, external_id=f"tollgate-decision-of-request-{request.id}")
+    except ml_metadata.errors.AlreadyExistsError:
+        _refuse_if_decided(store, request)
+        raise
     [artifact] = store.get_artifacts_by_id([decision_id])
     return _read(artifact, Decision)
 

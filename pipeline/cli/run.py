@@ -12,10 +12,12 @@ from pipeline.cli.render import finish
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.data.check import check_run_data
+    from pipeline.lineage.store import check_store
     from pipeline.local.runner import run_pipeline
 
     config = config_from_args(args)
     data = check_run_data(config.data_dir, config.span)
+    check_store(config)  # a store that can't be used is refused before anything starts
     span = "" if data.span is None else f" span {data.span}"
     print(
         f"tollgate: running '{config.pipeline_name}' on {config.data_dir}{span} "

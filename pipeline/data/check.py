@@ -12,7 +12,7 @@ from pathlib import Path
 from pipeline.config import LATEST
 from pipeline.errors import TollgateError
 from pipeline.data.spans import chosen_span, spans_in
-from trainer.features import REQUIRED_COLUMNS
+from trainer.features import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
 _FIX = "pass --data with a CSV file, or a folder of CSV files, that has the taxi columns"
 
@@ -46,37 +46,56 @@ def _parses(value: str, kind: str) -> bool:
     return kind == "number" or number.is_integer()
 
 
+def _check_header(path: Path, header: list[str] | None) -> None:
+    if not header or not any(cell.strip() for cell in header):
+        raise TollgateError(f"{path} is empty; {_FIX}")
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise TollgateError(f"{path} names column(s) {', '.join(twice)} more than once; rename or remove the copies")
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise TollgateError(f"{path} is missing column(s) {', '.join(missing)}; add them to the header")
+    unknown = [name for name in header if name not in REQUIRED_COLUMNS and name not in OPTIONAL_COLUMNS]
+    if unknown:
+        # SchemaGen would take them in, and drift checks and embeddings would then differ by file.
+        raise TollgateError(f"{path} has column(s) the taxi model does not know: {', '.join(unknown)}; "
+                            "remove them from the header")
+
+
+def _check_row(path: Path, line: int, row: list[str], width: int, typed: list) -> None:
+    if len(row) != width:
+        raise TollgateError(
+            f"{path} line {line} has {len(row)} fields but the header has "
+            f"{width}; fix the row or quote values that hold commas"
+        )
+    for index, name, kind in typed:
+        if not _parses(row[index], kind):
+            want = "an integer" if kind == "int" else "a number"
+            raise TollgateError(
+                f"{path} line {line}, column '{name}': {row[index]!r} is not "
+                f"{want}; fix the value or leave the cell empty"
+            )
+
+
 def check_file(path: Path) -> int:
     """Returns the number of data rows; raises TollgateError on bad input."""
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if not header or not any(cell.strip() for cell in header):
-            raise TollgateError(f"{path} is empty; {_FIX}")
-        missing = [name for name in REQUIRED_COLUMNS if name not in header]
-        if missing:
-            raise TollgateError(
-                f"{path} is missing column(s) {', '.join(missing)}; add them to the header"
-            )
-        typed = [(header.index(name), name, kind) for name, kind in REQUIRED_COLUMNS.items()]
-        rows = 0
-        for row in reader:
-            if not row:
-                continue
-            rows += 1
-            line = reader.line_num
-            if len(row) != len(header):
-                raise TollgateError(
-                    f"{path} line {line} has {len(row)} fields but the header has "
-                    f"{len(header)}; fix the row or quote values that hold commas"
-                )
-            for index, name, kind in typed:
-                if not _parses(row[index], kind):
-                    want = "an integer" if kind == "int" else "a number"
-                    raise TollgateError(
-                        f"{path} line {line}, column '{name}': {row[index]!r} is not "
-                        f"{want}; fix the value or leave the cell empty"
-                    )
+    rows, line = 0, 1
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            _check_header(path, header)
+            typed = [(header.index(name), name, kind) for name, kind in REQUIRED_COLUMNS.items()]
+            for row in reader:
+                line = reader.line_num
+                if row:
+                    rows += 1
+                    _check_row(path, line, row, len(header), typed)
+    except UnicodeDecodeError as error:
+        raise TollgateError(f"{path} is not UTF-8 text (it holds byte 0x{error.object[error.start]:02x});"
+                            " save it as UTF-8") from None
+    except csv.Error as error:
+        raise TollgateError(f"{path} line {line + 1} can't be read as CSV ({error}); fix the row") from None
     if rows == 0:
         raise TollgateError(f"{path} has a header but no rows; {_FIX}")
     return rows

@@ -38,12 +38,14 @@ def decide(config: TollgateConfig, model_id: int, decision: str, approver: str, 
     store = store_for(config)
     request = latest_request(store, model_id)
     policy = _policy(request)
-    if decision == records.APPROVE and not policy.approvers:
-        print("tollgate: warning: signoff.approvers is empty, so anyone may approve", file=sys.stderr)
     try:
-        return request, records.record_decision(store, request, decision, approver, comment, policy)
+        decided = records.record_decision(store, request, decision, approver, comment, policy)
     except records.SignOffRefused as refused:
         raise TollgateError(str(refused)) from None
+    # Said after the approval lands, so that a refusal stays one line.
+    if decision == records.APPROVE and not policy.approvers:
+        print("tollgate: warning: signoff.approvers is empty, so anyone may approve", file=sys.stderr)
+    return request, decided
 
 
 def pending(config: TollgateConfig) -> list[records.Request]:

@@ -1,5 +1,10 @@
 """How Tollgate reaches its one ML Metadata store."""
 
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
@@ -23,6 +28,37 @@ def metadata_spec(config: TollgateConfig) -> dict:
     return store_spec(config.metadata, config.sqlite_path)
 
 
+def _check_sqlite(path: Path) -> None:
+    """Refuses a folder that can't be written, and a file that is not a metadata
+    store, before MLMD would fail with a traceback or add its tables to it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise TollgateError(f"can't create the state folder {path.parent} ({error.strerror}); "
+                            "set TOLLGATE_HOME to a folder you can write") from None
+    if not os.access(path.parent, os.W_OK):
+        raise TollgateError(f"the state folder {path.parent} can't be written; set TOLLGATE_HOME to a folder you can write")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as error:
+        raise TollgateError(f"{path} is not a metadata store ({error}); move it away, "
+                            "or set metadata.sqlite_path to Tollgate's store") from None
+    if "MLMDEnv" not in tables:
+        raise TollgateError(f"{path} is an SQLite file but not a metadata store (it has no MLMDEnv table); "
+                            "move it away, or set metadata.sqlite_path to Tollgate's store")
+
+
+def check_store(config: TollgateConfig) -> dict:
+    """The config's store spec, once an SQLite store is known to be usable."""
+    spec = metadata_spec(config)
+    if spec["backend"] == "sqlite":
+        _check_sqlite(Path(spec["path"]))
+    return spec
+
+
 def connection_config(config: TollgateConfig) -> metadata_store_pb2.ConnectionConfig:
     """The direct connection a local run needs: SQLite by default, MySQL for teams."""
     if config.metadata.backend == "grpc":
@@ -34,4 +70,4 @@ def connection_config(config: TollgateConfig) -> metadata_store_pb2.ConnectionCo
 
 
 def store_for(config: TollgateConfig) -> metadata_store.MetadataStore:
-    return open_store(metadata_spec(config))
+    return open_store(check_store(config))

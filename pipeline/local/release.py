@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from components.model_digest import model_digest
 from components.signoff import records
 from pipeline.config import TollgateConfig, from_json
 from pipeline.errors import TollgateError
@@ -30,6 +31,20 @@ def recorded_config(request: records.Request) -> TollgateConfig:
     return from_json(request.config, f"request {request.id}")
 
 
+def _unchanged_since_approval(request: records.Request, decision: records.Decision) -> None:
+    """Checked before the replay as well as by SignOff and Publish within it, so
+    that a changed model is refused in one line with nothing run or written."""
+    try:
+        found = model_digest(request.model_uri)
+    except OSError as error:
+        found = f"unreadable: {error.strerror}"
+    if found != decision.model_digest:
+        raise TollgateError(
+            f"model {request.model_id} changed since {decision.approver} approved it ({found}, approved "
+            f"{decision.model_digest}); it will not be released: run the pipeline again and ask for a new sign-off"
+        )
+
+
 def release(config: TollgateConfig, model_id: int) -> RunSummary:
     """Replays the model's run: cached up to SignOff, which finds the approval."""
     store = store_for(config)
@@ -44,7 +59,9 @@ def release(config: TollgateConfig, model_id: int) -> RunSummary:
             f"model {model_id} was rejected by {decision.approver} at {decision.decided_at}; "
             "it will not be released"
         )
-    summary = run_pipeline(recorded_config(request))
+    replay = recorded_config(request)  # a cluster's model is not on this machine to check
+    _unchanged_since_approval(request, decision)
+    summary = run_pipeline(replay)
     if summary.run.model_id != model_id:
         raise RunFailed(
             f"the data or code changed since model {model_id} was trained, so the replay made "

@@ -1,6 +1,8 @@
 import os
 
-from components.publish.component import publish_staged
+import pytest
+
+from components.publish.executor import publish_staged
 
 
 def stage(root, version, files=("saved_model.pb", "variables/variables.index")):
@@ -36,7 +38,7 @@ def test_a_staged_copy_that_differs_from_the_signed_off_model_is_refused(tmp_pat
     import pytest
 
     from components.model_digest import folder_digest
-    from components.publish.component import ModelChanged, release_model
+    from components.publish.executor import ModelChanged, release_model
 
     serving = tmp_path / "serving"
     staged = stage(serving, "200")
@@ -50,10 +52,67 @@ def test_a_staged_copy_that_differs_from_the_signed_off_model_is_refused(tmp_pat
 
 def test_the_same_model_is_not_published_twice(tmp_path):
     from components.model_digest import folder_digest
-    from components.publish.component import release_model
+    from components.publish.executor import release_model
 
     serving = tmp_path / "serving"
     first = release_model(str(stage(serving, "300")), "300", str(serving), "")
     again = stage(serving, "301")
     assert release_model(str(again), "301", str(serving), folder_digest(str(again))) == first
     assert [p.name for p in serving.iterdir() if not p.name.startswith(".")] == ["300"]
+
+
+def _release_at_once(staged: str, serving: str, digest: str, start, results) -> None:
+    from components.publish.executor import release_model
+
+    start.wait()
+    try:
+        results.put(release_model(staged, "100", serving, digest))
+    except OSError as error:  # two renames onto one version folder
+        results.put(f"failed: {error}")
+
+
+def _race(serving, racers: int, files: int = 40):
+    """Each racer with its own staged copy of one model, as concurrent Pushers make."""
+    import multiprocessing
+
+    from components.model_digest import folder_digest
+
+    copies = [stage(serving / ".staging" / str(i), "100", files=[f"variables/{n}" for n in range(files)])
+              for i in range(racers)]
+    digest = folder_digest(str(copies[0]))
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(racers), context.Queue()
+    processes = [context.Process(target=_release_at_once, args=(str(c), str(serving), digest, start, results))
+                 for c in copies]
+    for process in processes:
+        process.start()
+    # The barrier goes with the processes: freed in this process, it vanishes before they load it.
+    return processes, results, start
+
+
+def test_releases_of_one_model_racing_publish_it_once(tmp_path):
+    """Four releases of the same approved model at the same instant, five times
+    over: each time one version appears, and all four report it."""
+    for round_ in range(5):
+        serving = tmp_path / str(round_) / "serving"
+        processes, results, _ = _race(serving, 4)
+        paths = {results.get(timeout=60) for _ in processes}
+        for process in processes:
+            process.join(timeout=60)
+        assert [p.name for p in serving.iterdir() if p.name.isdigit()] == ["100"], round_
+        assert paths == {str(serving / "100")}, round_
+
+
+def test_a_release_waits_while_another_holds_the_serving_folder(tmp_path):
+    import queue
+
+    from components.publish.executor import _one_publisher
+
+    serving = tmp_path / "serving"
+    with _one_publisher(str(serving)):
+        processes, results, _ = _race(serving, 1)
+        with pytest.raises(queue.Empty):
+            results.get(timeout=3)  # blocked: nothing can be published meanwhile
+        assert not any(p.name.isdigit() for p in serving.iterdir())
+    assert results.get(timeout=60) == str(serving / "100")
+    processes[0].join(timeout=60)

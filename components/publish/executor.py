@@ -1,0 +1,54 @@
+"""Publish's work, without TFX: check the staged copy, then rename it into the
+serving folder under an exclusive lock (see component.py for the contract)."""
+
+import contextlib
+import fcntl
+import os
+import shutil
+
+from components.model_digest import ModelChanged, folder_digest
+
+
+def served_versions(serving_dir: str) -> list[str]:
+    if not os.path.isdir(serving_dir):
+        return []
+    return sorted((v for v in os.listdir(serving_dir) if v.isdigit()), key=int)
+
+
+def publish_staged(staged_path: str, serving_dir: str, version: str) -> str:
+    """Renames the staged model into the serving folder; returns its path."""
+    os.makedirs(serving_dir, exist_ok=True)
+    number = int(version)
+    # Two pushes in one second share a timestamp version: take the next free one.
+    while os.path.exists(os.path.join(serving_dir, str(number))):
+        number += 1
+    final = os.path.join(serving_dir, str(number))
+    os.rename(staged_path, final)
+    return final
+
+
+def release_model(staged: str, version: str, serving_dir: str, approved_digest: str) -> str:
+    """Checks the staged copy, then publishes it; returns the serving path."""
+    digest = folder_digest(staged)
+    if approved_digest and digest != approved_digest:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise ModelChanged(
+            f"the model being pushed ({digest}) is not the one signed off "
+            f"({approved_digest}); it was not published"
+        )
+    with _one_publisher(serving_dir):
+        versions = served_versions(serving_dir)
+        if versions and folder_digest(os.path.join(serving_dir, versions[-1])) == digest:
+            shutil.rmtree(staged, ignore_errors=True)
+            return os.path.join(serving_dir, versions[-1])
+        return publish_staged(staged, serving_dir, version)
+
+
+@contextlib.contextmanager
+def _one_publisher(serving_dir: str):
+    """One publisher at a time per serving folder: on this host, and across hosts
+    on filesystems with POSIX locks (NFSv4; not object stores)."""
+    os.makedirs(serving_dir, exist_ok=True)
+    with open(os.path.join(serving_dir, ".publish.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
