@@ -34,10 +34,9 @@ def _records(evaluation_uri: str):
     return tfma.load_metrics(evaluation_uri)
 
 
-def read_slices(evaluation_uri: str, models: tuple = CANDIDATE) -> list[SliceMetrics]:
-    """One model's metrics per slice (diff values left out); slices it lacks are left out."""
+def _slices(records, models: tuple) -> list[SliceMetrics]:
     slices = []
-    for record in _records(evaluation_uri):
+    for record in records:
         values = {}
         for item in record.metric_keys_and_values:
             key = item.key
@@ -48,6 +47,14 @@ def read_slices(evaluation_uri: str, models: tuple = CANDIDATE) -> list[SliceMet
         if values:
             slices.append(SliceMetrics(_slice_name(record.slice_key), values))
     return slices
+
+
+def read_slices(evaluation_uri: str) -> tuple[list[SliceMetrics], list[SliceMetrics]]:
+    """(candidate, baseline) metrics per slice, diff values left out, from one read;
+    a model's list leaves out the slices it lacks, and the baseline's is empty
+    for a first model."""
+    records = list(_records(evaluation_uri))
+    return _slices(records, CANDIDATE), _slices(records, BASELINE)
 
 
 def read_curve(evaluation_uri: str) -> list:

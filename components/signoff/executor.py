@@ -7,7 +7,7 @@ import json
 import logging
 import time
 
-from components.metrics import BASELINE, overall_and_worst, read_slices
+from components.metrics import overall_and_worst, read_slices
 from components.model_digest import ModelChanged, model_digest
 from components.signoff import records
 from components.signoff.notify import notify
@@ -23,13 +23,13 @@ class SignOffPending(RuntimeError):
 def eval_summary(evaluation_uri: str) -> dict:
     """Overall, worst and every slice's metrics, and the baseline's: kept in MLMD
     so that lineage queries can show them without loading TensorFlow Model Analysis."""
-    slices = read_slices(evaluation_uri)
+    slices, baseline = read_slices(evaluation_uri)
     overall, worst = overall_and_worst(slices)
     return {
         "overall": overall,
         "worst_slice": dataclasses.asdict(worst) if worst else None,
         "slices": [dataclasses.asdict(s) for s in slices],
-        "baseline_slices": [dataclasses.asdict(s) for s in read_slices(evaluation_uri, BASELINE)],
+        "baseline_slices": [dataclasses.asdict(s) for s in baseline],
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from components.metrics import BASELINE, read_slices
+from components.metrics import read_slices
 from pipeline.lineage.data import json_prop, prop
 from pipeline.lineage.model import thresholds_of
 from pipeline.lineage.records import Threshold
@@ -39,11 +39,12 @@ def evaluated(store, record: RunRecord) -> Evaluated | None:
     uri, blessing = outputs["ModelEvaluation"].uri, outputs.get("ModelBlessing")
     step = next(s for s in reversed(record.steps) if s.node == "Evaluator")
     [execution] = store.get_executions_by_id([step.execution_id])
+    slices, baseline = read_slices(uri)
     return Evaluated(
         uri=uri,
         blessed=prop(blessing, "blessed") == 1 if blessing is not None else None,
-        slices=read_slices(uri),
-        baseline=read_slices(uri, BASELINE),
+        slices=slices,
+        baseline=baseline,
         thresholds=thresholds_of(json_prop(execution, "eval_config")),
         baseline_id=_baseline_id(store, execution.id),
     )

@@ -40,13 +40,11 @@ def buckets(feature: statistics_pb2.FeatureNameStatistics) -> list[tuple[float, 
     return [(b.low_value, b.high_value, b.sample_count) for b in standard[0].buckets] if standard else []
 
 
-def spread(feature: statistics_pb2.FeatureNameStatistics) -> tuple[list[str], list[float]]:
-    """(labels, counts): the numbers' histogram, or the strings' most common values."""
+def counts(feature: statistics_pb2.FeatureNameStatistics) -> list[float]:
+    """The numbers' histogram counts, or the counts of the strings' most common values."""
     if feature.HasField("num_stats"):
-        found = buckets(feature)
-        return [f"{low:g}-{high:g}" for low, high, _ in found], [count for *_, count in found]
-    top = feature.string_stats.top_values[:10]
-    return [v.value for v in top], [v.frequency for v in top]
+        return [count for *_, count in buckets(feature)]
+    return [v.frequency for v in feature.string_stats.top_values[:10]]
 
 
 def by_name(stats: statistics_pb2.DatasetFeatureStatisticsList) -> dict:
@@ -66,8 +64,8 @@ def feature_rows(stats: statistics_pb2.DatasetFeatureStatisticsList) -> list[lis
                 detail = (f"{s.unique} distinct; most common: {', '.join(v.value for v in s.top_values[:3])}"
                           if s.unique else "no values")
             common = s.common_stats
-            _, counts = spread(feature)
-            picture = f"<div class='spark'>{charts.sparkline(counts)}</div>" if any(counts) else ""
+            heights = counts(feature)
+            picture = f"<div class='spark'>{charts.sparkline(heights)}</div>" if any(heights) else ""
             rows.append([feature.path.step[-1], kind, common.num_non_missing - empty_lists(common),
                          missing_share(common), picture, detail])
     return rows
