@@ -29,6 +29,8 @@ def publish_staged(staged_path: str, serving_dir: str, version: str) -> str:
 
 def release_model(staged: str, version: str, serving_dir: str, approved_digest: str) -> str:
     """Checks the staged copy, then publishes it; returns the serving path."""
+    if not os.path.isdir(staged):
+        return _published_before(staged, serving_dir, approved_digest)
     digest = folder_digest(staged)
     if approved_digest and digest != approved_digest:
         shutil.rmtree(staged, ignore_errors=True)
@@ -36,7 +38,7 @@ def release_model(staged: str, version: str, serving_dir: str, approved_digest: 
             f"the model being pushed ({digest}) is not the one signed off "
             f"({approved_digest}); it was not published"
         )
-    with _one_publisher(serving_dir):
+    with one_publisher(serving_dir):
         versions = served_versions(serving_dir)
         if versions and folder_digest(os.path.join(serving_dir, versions[-1])) == digest:
             shutil.rmtree(staged, ignore_errors=True)
@@ -44,8 +46,22 @@ def release_model(staged: str, version: str, serving_dir: str, approved_digest: 
         return publish_staged(staged, serving_dir, version)
 
 
+def _published_before(staged: str, serving_dir: str, approved_digest: str) -> str:
+    """A run killed after the rename but before TFX recorded the step leaves
+    no staged copy; its resume finds the version that rename made."""
+    with one_publisher(serving_dir):
+        for served in reversed(served_versions(serving_dir)):
+            path = os.path.join(serving_dir, served)
+            if approved_digest and folder_digest(path) == approved_digest:
+                return path
+    raise ModelChanged(
+        f"the staged copy {staged} is gone and no served version holds the signed-off model "
+        f"({approved_digest or 'no digest'}); it was not published: run the release again"
+    )
+
+
 @contextlib.contextmanager
-def _one_publisher(serving_dir: str):
+def one_publisher(serving_dir: str):
     """One publisher at a time per serving folder: on this host, and across hosts
     on filesystems with POSIX locks (NFSv4; not object stores)."""
     os.makedirs(serving_dir, exist_ok=True)

@@ -22,6 +22,10 @@ from components.publish.component import Release
 from components.vector_index_pusher import index
 
 
+# Another run's load, or a search, holds a Milvus Lite file for seconds.
+LOAD_WAIT_SECONDS = 600
+
+
 class VectorIndex(tfx.dsl.Artifact):
     """A Milvus collection loaded from Embeddings, and the alias readers use."""
 
@@ -47,7 +51,7 @@ def VectorIndexPusher(
     wanted = json.loads(columns)
     rows = index.rows_of(read_embeddings(embeddings.uri, ["key", "split", "vector", *wanted]), wanted)
     dimension = embeddings.get_int_custom_property("dimension")
-    with index.opened(uri) as client:
+    with index.opened(uri, wait_seconds=LOAD_WAIT_SECONDS) as client:
         loaded = index.load(client, uri, collection, alias, rows, dimension)
     vector_index.set_int_custom_property("loaded", 1)
     vector_index.set_string_custom_property("collection", collection)

@@ -14,10 +14,13 @@ The server token comes from $TOLLGATE_MILVUS_TOKEN, never from parameters.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
+log = logging.getLogger("tollgate.index")
 TOKEN_ENV = "TOLLGATE_MILVUS_TOKEN"
 ALIAS_TABLE = "tollgate_aliases"
 # Two inserts in flight overlap pymilvus' row packing with the server's work:
@@ -38,27 +41,16 @@ class IndexBusy(RuntimeError):
 
 
 @contextlib.contextmanager
-def opened(uri: str):
+def opened(uri: str, wait_seconds: float = 0):
     """A client for the index; on exit it is closed and a Lite file let go.
 
     Milvus Lite lets one process at a time open a file, and keeps it until
     told to stop, so every user of the index here opens it only for as long
-    as it needs it.
+    as it needs it, and a loader waits up to `wait_seconds` for its turn.
     """
-    # milvus-lite imports pkg_resources, which warns on every start.
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
-    from pymilvus import MilvusClient
-    from pymilvus.exceptions import ConnectionConfigException
-
     if is_lite(uri):
         os.makedirs(os.path.dirname(os.path.abspath(uri)), exist_ok=True)
-    try:
-        client = MilvusClient(uri=uri, token=os.environ.get(TOKEN_ENV, ""))
-    except ConnectionConfigException as error:
-        raise IndexBusy(
-            f"cannot open the vector index {uri} ({error.message}); another process "
-            "(a `tollgate search` or a run) may hold it: wait for it to end, then retry"
-        ) from None
+    client = _connect(uri, wait_seconds)
     try:
         yield client
     finally:
@@ -67,6 +59,26 @@ def opened(uri: str):
             from milvus_lite.server_manager import server_manager_instance
 
             server_manager_instance.release_server(uri)
+
+
+def _connect(uri: str, wait_seconds: float):
+    # milvus-lite imports pkg_resources, which warns on every start.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+    from pymilvus import MilvusClient
+    from pymilvus.exceptions import ConnectionConfigException
+
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return MilvusClient(uri=uri, token=os.environ.get(TOKEN_ENV, ""))
+        except ConnectionConfigException as error:
+            if time.monotonic() >= deadline:
+                raise IndexBusy(
+                    f"cannot open the vector index {uri} ({error.message}); another process "
+                    "(a `tollgate search` or a run) may hold it: wait for it to end, then retry"
+                ) from None
+            log.info("the vector index %s is held by another process; waiting", uri)
+            time.sleep(0.5)
 
 
 def _alias_table(client) -> None:

@@ -15,6 +15,7 @@ from components.drift_check.component import DriftCheck
 from components.drift_check.strategy import PreviousSpanStrategy
 from components.embedding_exporter.component import EmbeddingExporter
 from components.publish.component import STAGING, Publish, Release
+from components.publish.pusher import Pusher
 from components.signoff.component import SignOff
 from components.vector_index_pusher.component import VectorIndexPusher
 from pipeline.config import TollgateConfig, current_user, to_json
@@ -194,7 +195,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         eval_config=eval_config(config.evaluator),
     )
     sign_off = _sign_off(config, backend, trainer, evaluator)
-    pusher = tfx.components.Pusher(
+    pusher = Pusher(
         model=trainer.outputs["model"],
         model_blessing=sign_off.outputs["blessing"],
         push_destination=tfx.proto.PushDestination(

@@ -22,8 +22,16 @@ from pipeline.lineage.walk import INPUT, OUTPUT, Graph, executions, executions_f
 
 def _released(store) -> list:
     query = f"type = '{artifact_types.RELEASE}' AND custom_properties.released.int_value = 1"
-    found = store.get_artifacts(list_options=ml_metadata.ListOptions(filter_query=query))
-    return sorted(found, key=lambda r: r.id)
+    return _first_per_version(store.get_artifacts(list_options=ml_metadata.ListOptions(filter_query=query)))
+
+
+def _first_per_version(releases: list) -> list:
+    """Releases of one model that raced each record the one version its single
+    publish made; that version was released once, when first recorded."""
+    first = {}
+    for release in sorted(releases, key=lambda r: r.id):
+        first.setdefault(prop(release, "serving_path"), release)
+    return list(first.values())
 
 
 def released_model(store, release_id: int) -> int:
@@ -133,7 +141,7 @@ def _releases(graph: Graph, pushed: list[int]) -> list[rec.Release]:
     ]
     return [
         rec.Release(prop(r, "serving_path"), prop(r, "version"), iso(r.create_time_since_epoch))
-        for r in sorted(found, key=lambda r: r.id)
+        for r in _first_per_version(found)
     ]
 
 

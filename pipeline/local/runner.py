@@ -10,7 +10,7 @@ from pathlib import Path
 from components.signoff.executor import SignOffPending
 from pipeline.config import TollgateConfig
 from pipeline.data.check import DataSummary, check_run_data
-from pipeline.lineage.runs import latest_run
+from pipeline.lineage.runs import run_record
 from pipeline.lineage.store import store_for
 from pipeline.local.progress import Progress
 from pipeline.local.summary import RunFailed, RunSummary, failure, summarize
@@ -46,6 +46,18 @@ def _logged_to(path: Path, progress: Progress):
         handler.close()
 
 
+def _compiled(definition) -> tuple[str, object]:
+    """The pipeline's IR under a run id chosen here, not by LocalDagRunner, so
+    that this run is read back by its id while other runs of it go on."""
+    from tfx.dsl.compiler import compiler, constants
+    from tfx.orchestration.portable import runtime_parameter_utils
+
+    ir = compiler.Compiler().compile(definition)
+    run_id = datetime.datetime.now().isoformat()
+    runtime_parameter_utils.substitute_runtime_parameter(ir, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: run_id})
+    return run_id, ir
+
+
 def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> RunSummary:
     """Checks the data (unless `checked` says it was), runs every step, and
     reads the result back from MLMD."""
@@ -63,15 +75,15 @@ def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> 
 
         definition = create_pipeline(config)
         progress.total = len(definition.components)
+        run_id, ir = _compiled(definition)
         try:
-            tfx.orchestration.LocalDagRunner().run(definition)
+            tfx.orchestration.LocalDagRunner().run_with_ir(ir)
         except Exception as error:
             awaiting = isinstance(error, SignOffPending)
             progress.fail("WAITS" if awaiting else "FAILED")
             logging.exception("run failed")
             if not (awaiting and config.signoff.timeout_seconds == 0):
-                record = latest_run(store, config.pipeline_name)
                 message = str(error) or type(error).__name__
-                raise failure(store, record, progress.current, message, log, report) from error
+                raise failure(store, run_record(store, run_id), progress.current, message, log, report) from error
             # With no wait configured, stopping at the sign-off is the expected end.
-        return summarize(store, latest_run(store, config.pipeline_name), log, report)
+        return summarize(store, run_record(store, run_id), log, report)

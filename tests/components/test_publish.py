@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 
@@ -106,13 +107,72 @@ def test_releases_of_one_model_racing_publish_it_once(tmp_path):
 def test_a_release_waits_while_another_holds_the_serving_folder(tmp_path):
     import queue
 
-    from components.publish.executor import _one_publisher
+    from components.publish.executor import one_publisher
 
     serving = tmp_path / "serving"
-    with _one_publisher(str(serving)):
+    with one_publisher(str(serving)):
         processes, results, _ = _race(serving, 1)
         with pytest.raises(queue.Empty):
             results.get(timeout=3)  # blocked: nothing can be published meanwhile
         assert not any(p.name.isdigit() for p in serving.iterdir())
     assert results.get(timeout=60) == str(serving / "100")
     processes[0].join(timeout=60)
+
+
+def test_a_resume_finds_the_version_its_killed_run_had_renamed(tmp_path):
+    """Killed after the rename, before TFX recorded Publish: the resume gets the
+    same staged path, now gone, and must answer with the version it became."""
+    from components.model_digest import folder_digest
+    from components.publish.executor import release_model
+
+    serving = tmp_path / "serving"
+    staged = stage(serving, "400")
+    approved = folder_digest(str(staged))
+    final = release_model(str(staged), "400", str(serving), approved)
+    release_model(str(stage(serving, "500", files=("other.pb",))), "500", str(serving), "")
+    assert release_model(str(staged), "400", str(serving), approved) == final
+    assert sorted(p.name for p in serving.iterdir() if p.name.isdigit()) == ["400", "500"]
+
+
+def test_a_gone_staged_copy_that_was_never_served_is_refused(tmp_path):
+    from components.publish.executor import ModelChanged, release_model
+
+    serving = tmp_path / "serving"
+    with pytest.raises(ModelChanged, match="is gone and no served version holds the signed-off model"):
+        release_model(str(serving / ".staging" / "600"), "600", str(serving), "sha256:approved")
+    assert not any(p.name.isdigit() for p in serving.iterdir())
+
+
+def _push(pusher, model, blessing, staging: str) -> str:
+    from tfx import v1 as tfx
+    from tfx.utils import proto_utils
+
+    pushed = tfx.types.standard_artifacts.PushedModel()
+    pushed.uri = str(Path(staging).parent / "archive" / str(id(pushed)))
+    destination = tfx.proto.PushDestination(filesystem=tfx.proto.PushDestination.Filesystem(base_directory=staging))
+    pusher.Do({"model": [model], "model_blessing": [blessing]}, {"pushed_model": [pushed]},
+              {"push_destination": proto_utils.proto_to_json(destination)})
+    return pushed.get_string_custom_property("pushed_destination")
+
+
+def test_two_pushes_in_one_second_get_a_staging_folder_each(tmp_path):
+    """TFX's Pusher names its copy after the second and skips the copy when that
+    folder exists; ours waits for a free second, so no two releases share one."""
+    from tfx import v1 as tfx
+
+    from components.model_digest import SERVING_SUBDIR, folder_digest
+    from components.publish.pusher import Executor
+
+    models = []
+    for name in ("a", "b"):
+        model = tfx.types.standard_artifacts.Model()
+        model.uri = str(tmp_path / "models" / name)
+        (Path(model.uri) / SERVING_SUBDIR).mkdir(parents=True)
+        (Path(model.uri) / SERVING_SUBDIR / "saved_model.pb").write_text(name)
+        models.append(model)
+    blessing = tfx.types.standard_artifacts.ModelBlessing()
+    blessing.set_int_custom_property("blessed", 1)
+    staging = str(tmp_path / "serving" / ".staging")
+    first, second = (_push(Executor(), m, blessing, staging) for m in models)
+    assert first != second
+    assert [folder_digest(p) for p in (first, second)] == [folder_digest(m.uri + "/" + SERVING_SUBDIR) for m in models]

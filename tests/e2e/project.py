@@ -1,0 +1,77 @@
+"""A Tollgate project as a user has one: a config file, a CSV and a state
+folder, driven through the `tollgate` command in child processes, so that a
+test can run several at once or kill one (tests/crash.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from components.artifact_types import SIGNOFF_DECISION
+from components.model_digest import folder_digest
+from components.signoff import records
+from components.store import MYSQL_PASSWORD_ENV
+from pipeline.config import TollgateConfig, load_config
+from pipeline.lineage.store import store_for
+from tests.conftest import REPO, taxi_rows, write_csv
+from tests.mariadb import PASSWORD
+
+
+@dataclasses.dataclass
+class Project:
+    root: Path
+    config_text: str = "[trainer]\ntrain_steps = 100\n"
+    rows: int = 800
+    home: Path | None = None  # by default <root>/home
+
+    def __post_init__(self):
+        self.config_file = self.root / "tollgate.toml"
+        self.config_file.parent.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(self.config_text)
+        self.data = write_csv(self.root / "data" / "taxi.csv", *taxi_rows(self.rows))
+        self.home = self.home or self.root / "home"
+
+    def _command(self, args: tuple[str, ...], crash: tuple[str, float] | None) -> list[str]:
+        entry = ["-m", "tests.crash", crash[0], str(crash[1]), "--"] if crash else ["-m", "pipeline.cli"]
+        return [sys.executable, *entry, *args, "--config", str(self.config_file)]
+
+    def start(self, *args: str, user: str = "carol", crash: tuple[str, float] | None = None) -> subprocess.Popen:
+        env = {**os.environ, "TOLLGATE_HOME": str(self.home), "TOLLGATE_USER": user, MYSQL_PASSWORD_ENV: PASSWORD}
+        return subprocess.Popen(self._command(args, crash), cwd=REPO, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def tollgate(self, *args: str, user: str = "carol", crash: tuple[str, float] | None = None,
+                 expect: int = 0) -> str | dict | list:
+        """Runs one command to its end; its JSON answer if it was asked for one."""
+        return finish(self.start(*args, user=user, crash=crash), expect, json_answer="--json" in args)
+
+    def run(self, **kwargs) -> dict:
+        return self.tollgate("run", "--data", str(self.data), "--json", **kwargs)
+
+    @property
+    def config(self) -> TollgateConfig:
+        return load_config(self.config_file, home=str(self.home))
+
+    def store(self):
+        return store_for(self.config)
+
+    def served(self) -> dict[str, str]:
+        """Each version in the serving folder, with the digest of its files."""
+        serving = self.config.serving_dir
+        versions = [v for v in os.listdir(serving) if v.isdigit()] if serving.is_dir() else []
+        return {v: folder_digest(str(serving / v)) for v in sorted(versions, key=int)}
+
+    def approved_digests(self) -> set[str]:
+        found = self.store().get_artifacts_by_type(SIGNOFF_DECISION)
+        text = {key: [a.custom_properties[key].string_value for a in found] for key in ("decision", "model_digest")}
+        return {digest for decision, digest in zip(text["decision"], text["model_digest"]) if decision == records.APPROVE}
+
+
+def finish(process: subprocess.Popen, expect: int = 0, json_answer: bool = False):
+    stdout, stderr = process.communicate(timeout=600)
+    assert process.returncode == expect, f"exit {process.returncode}, wanted {expect}: {stderr[-3000:]}"
+    return json.loads(stdout) if json_answer and expect == 0 else stdout
