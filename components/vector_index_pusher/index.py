@@ -14,6 +14,7 @@ The server token comes from $TOLLGATE_MILVUS_TOKEN, never from parameters.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import time
@@ -68,7 +69,7 @@ def _connect(uri: str, wait_seconds: float):
     from pymilvus.exceptions import ConnectionConfigException
 
     deadline = time.monotonic() + wait_seconds
-    while True:
+    for attempt in itertools.count():
         try:
             return MilvusClient(uri=uri, token=os.environ.get(TOKEN_ENV, ""))
         except ConnectionConfigException as error:
@@ -77,7 +78,8 @@ def _connect(uri: str, wait_seconds: float):
                     f"cannot open the vector index {uri} ({error.message}); another process "
                     "(a `tollgate search` or a run) may hold it: wait for it to end, then retry"
                 ) from None
-            log.info("the vector index %s is held by another process; waiting", uri)
+            if attempt == 0:
+                log.info("the vector index %s is held by another process; waiting for it", uri)
             time.sleep(0.5)
 
 

@@ -5,6 +5,7 @@ test can run several at once or kill one (tests/crash.py)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import subprocess
@@ -13,9 +14,11 @@ from pathlib import Path
 
 from components.artifact_types import SIGNOFF_DECISION
 from components.model_digest import folder_digest
+from components.publish.executor import served_versions
 from components.signoff import records
 from components.store import MYSQL_PASSWORD_ENV
 from pipeline.config import TollgateConfig, load_config
+from pipeline.lineage.data import prop
 from pipeline.lineage.store import store_for
 from tests.conftest import REPO, taxi_rows, write_csv
 from tests.mariadb import PASSWORD
@@ -52,7 +55,7 @@ class Project:
     def run(self, **kwargs) -> dict:
         return self.tollgate("run", "--data", str(self.data), "--json", **kwargs)
 
-    @property
+    @functools.cached_property
     def config(self) -> TollgateConfig:
         return load_config(self.config_file, home=str(self.home))
 
@@ -62,13 +65,13 @@ class Project:
     def served(self) -> dict[str, str]:
         """Each version in the serving folder, with the digest of its files."""
         serving = self.config.serving_dir
-        versions = [v for v in os.listdir(serving) if v.isdigit()] if serving.is_dir() else []
-        return {v: folder_digest(str(serving / v)) for v in sorted(versions, key=int)}
+        return {v: folder_digest(str(serving / v)) for v in served_versions(str(serving))}
 
     def approved_digests(self) -> set[str]:
-        found = self.store().get_artifacts_by_type(SIGNOFF_DECISION)
-        text = {key: [a.custom_properties[key].string_value for a in found] for key in ("decision", "model_digest")}
-        return {digest for decision, digest in zip(text["decision"], text["model_digest"]) if decision == records.APPROVE}
+        return {
+            prop(decision, "model_digest") for decision in self.store().get_artifacts_by_type(SIGNOFF_DECISION)
+            if prop(decision, "decision") == records.APPROVE
+        }
 
 
 def finish(process: subprocess.Popen, expect: int = 0, json_answer: bool = False):

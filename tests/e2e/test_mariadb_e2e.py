@@ -3,16 +3,12 @@ search) with MLMD on a real MariaDB server that the suite starts
 (tests/mariadb.py), through the `tollgate` command as a user runs it, the
 password given only in the environment."""
 
-import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from components.store import MYSQL_PASSWORD_ENV
-from tests.conftest import taxi_rows, write_csv
+from tests.e2e.project import Project
 from tests.mariadb import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -21,29 +17,16 @@ ROW = "trip_miles=2.5,fare=9.25,payment_type=Cash,company=Flash Cab,trip_start_h
 
 @pytest.fixture(scope="module")
 def team(mariadb, tmp_path_factory):
-    """One run on MariaDB, approved by alice and released: (home, config, answers by command)."""
-    root = tmp_path_factory.mktemp("team")
-    config = root / "tollgate.toml"
-    config.write_text(mariadb.config("team") + "[trainer]\ntrain_steps = 100\n")
-    header, rows = taxi_rows(800)
-    data = write_csv(root / "data" / "taxi.csv", header, rows)
-    home = root / "home"
-
-    def tollgate(*args, user="carol"):
-        env = {**os.environ, "TOLLGATE_HOME": str(home), "TOLLGATE_USER": user, MYSQL_PASSWORD_ENV: PASSWORD}
-        done = subprocess.run([sys.executable, "-m", "pipeline.cli", *args, "--config", str(config)],
-                              capture_output=True, text=True, env=env, timeout=600)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout) if "--json" in args else done.stdout
-
-    run = tollgate("run", "--data", str(data), "--json")
-    tollgate("approve", str(run["model_id"]), "--by", "alice", "--comment", "fine", user="alice")
-    answers = {"run": run, "release": tollgate("release", str(run["model_id"]), "--json")}
-    answers["lineage"] = tollgate("lineage", str(run["model_id"]), "--json")
-    answers["audit"] = tollgate("audit", "--json")
-    answers["search"] = tollgate("search", "--row", ROW, "-k", "3", "--json")
-    answers["runs"] = tollgate("runs", "--json")
-    return home, answers
+    """One run on MariaDB, approved by alice and released: (home, answers by command)."""
+    project = Project(tmp_path_factory.mktemp("team"), mariadb.config("team") + "[trainer]\ntrain_steps = 100\n")
+    run = project.run()
+    project.tollgate("approve", str(run["model_id"]), "--by", "alice", "--comment", "fine", user="alice")
+    answers = {"run": run, "release": project.tollgate("release", str(run["model_id"]), "--json")}
+    answers["lineage"] = project.tollgate("lineage", str(run["model_id"]), "--json")
+    answers["audit"] = project.tollgate("audit", "--json")
+    answers["search"] = project.tollgate("search", "--row", ROW, "-k", "3", "--json")
+    answers["runs"] = project.tollgate("runs", "--json")
+    return project.home, answers
 
 
 def test_a_run_on_mariadb_is_released_after_sign_off(team):
