@@ -8,6 +8,7 @@ here; KFP v2 accepts custom artifact types only as "namespace.Name".
 RELEASE = "tollgate.Release"
 EMBEDDINGS = "tollgate.Embeddings"
 VECTOR_INDEX = "tollgate.VectorIndex"
+SERVING_CHECK = "tollgate.ServingCheck"
 
 # The sign-off audit trail is written straight to MLMD, not by TFX.
 SIGNOFF_REQUEST = "TollgateSignOffRequest"

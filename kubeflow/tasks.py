@@ -37,6 +37,16 @@ def evaluator_node(node: str, run_id: str, job_name: str, store: str, data_root:
     ui.evaluation(task, metrics, curves, evaluation)
 
 
+def serving_check_node(node: str, run_id: str, job_name: str, store: str, data_root: str,
+                       triggered_by: str, command_prefix: str, release_command: str,
+                       serving: Output[Markdown], serving_figures: Output[Metrics]):
+    from kubeflow import ui
+    from kubeflow.node import node_task
+
+    task = node_task(node, run_id, job_name, store, data_root, triggered_by, command_prefix, release_command)
+    ui.serving_check(task, serving, serving_figures)
+
+
 def signoff_node(node: str, run_id: str, job_name: str, store: str, data_root: str,
                  triggered_by: str, command_prefix: str, release_command: str, signoff: Output[Markdown]):
     from kubeflow import ui
@@ -59,6 +69,7 @@ def publish_node(node: str, run_id: str, job_name: str, store: str, data_root: s
 GATES = {
     "ExampleValidator": data_gate_node,
     "Evaluator": evaluator_node,
+    "ServingCheck": serving_check_node,
     "SignOff": signoff_node,
     "Publish": publish_node,
 }

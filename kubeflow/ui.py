@@ -14,7 +14,8 @@ from components import artifact_types
 from components.metrics import read_curve
 from components.signoff.records import signoff_state
 from kubeflow.node import NodeTask
-from pipeline.lineage.data import prop
+from pipeline.lineage import serving as serving_text
+from pipeline.lineage.data import json_prop, prop
 from pipeline.lineage.runs import step_outputs
 from pipeline.reports.anomalies import findings, write_data_gate_report
 from pipeline.reports.evaluation import evaluated, write_evaluation_report
@@ -55,13 +56,30 @@ def _curves(curves, matrices: list) -> None:
     curves.log_confusion_matrix(CLASSES, [[int(v) for v in row] for row in rows])
 
 
+def serving_check(task: NodeTask, report, figures) -> None:
+    """Each target's p99, throughput and parity as metrics, and the table as Markdown."""
+    checked = step_outputs(task.store, task.record(), "ServingCheck").get(artifact_types.SERVING_CHECK)
+    summary = json_prop(checked, "summary") if checked is not None else {}
+    Path(report.path).write_text(serving_text.markdown(summary))
+    for name, found in summary.get("targets", {}).items():
+        if "error" in found:
+            figures.log_metric(f"{name} converted", 0)
+            continue
+        figures.log_metric(f"{name} p99 ms", round(found["p99_ms"], 4))
+        figures.log_metric(f"{name} examples per s", round(found["throughput"], 1))
+        figures.log_metric(f"{name} max abs diff", found["max_abs_diff"])
+    figures.log_metric("passed", int(bool(summary.get("passed"))))
+
+
 def _signoff_text(task: NodeTask) -> str:
     record = task.record()
     state = signoff_state(task.store, record.model_id) if record.model_id else None
     blessing = step_outputs(task.store, record, "Evaluator").get("ModelBlessing")
     if state is None:
         blessed = blessing is not None and prop(blessing, "blessed") == 1
-        reason = "the Evaluator did not bless it" if blessing is not None and not blessed else "no request was made"
+        refused = step_outputs(task.store, record, "SignOff").get("ModelBlessing")
+        reason = ("the Evaluator did not bless it" if blessing is not None and not blessed
+                  else (refused is not None and prop(refused, "decision")) or "no request was made")
         return f"## Sign-off: not asked\n\nModel {record.model_id}: {reason}; nothing is released.\n"
     lines = [f"- model: {record.model_id} (`{state['model_digest']}`)", "- Evaluator: blessed",
              f"- triggered by: {state['triggered_by']}"]

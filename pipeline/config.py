@@ -132,6 +132,23 @@ class EmbeddingsConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class ServingConfig:
+    # Runtimes the model is released in: "saved_model" (always checked),
+    # "tflite" and "onnx". ONNX is not a default: onnxruntime-extensions
+    # hashes strings differently from TensorFlow, so a model that hashes
+    # strings (the taxi model does) fails its parity budget there.
+    targets: tuple[str, ...] = ("saved_model", "tflite")
+    # Budgets, each checked against the median of `repeats` measurements;
+    # 0 turns the latency and throughput budgets off.
+    max_p99_ms: float = 50.0  # latency at batch 1
+    min_throughput: float = 100.0  # examples per second, at the best batch
+    max_abs_diff: float = 1e-4  # largest prediction difference from the SavedModel
+    examples: int = 200  # eval examples compared and timed
+    repeats: int = 3
+    latency_calls: int = 200  # single-example calls per repeat
+
+
+@dataclasses.dataclass(frozen=True)
 class ResourceConfig:
     """One component's pod on Kubeflow; zeros leave the cluster's defaults."""
 
@@ -184,6 +201,7 @@ class TollgateConfig:
     metadata: MetadataConfig = MetadataConfig()
     beam: BeamConfig = BeamConfig()
     embeddings: EmbeddingsConfig = EmbeddingsConfig()
+    serving: ServingConfig = ServingConfig()
     kubeflow: KubeflowConfig = KubeflowConfig()
     # Where the pipeline was built to run: "local" or "kubeflow". Set by the
     # backend, not by hand, and recorded with each sign-off request.
@@ -299,6 +317,20 @@ def _resource_problems(kubeflow: KubeflowConfig) -> list[str]:
     return problems
 
 
+def _serving_problems(serving: ServingConfig) -> list[str]:
+    problems = []
+    unknown = sorted(set(serving.targets) - {"saved_model", "tflite", "onnx"})
+    if unknown:
+        problems.append(f"serving.targets: unknown {', '.join(unknown)}; choose from saved_model, tflite, onnx")
+    if "saved_model" not in serving.targets:
+        problems.append("serving.targets must include saved_model, the reference the others are compared with")
+    if min(serving.max_p99_ms, serving.min_throughput, serving.max_abs_diff) < 0:
+        problems.append("serving.max_p99_ms, min_throughput and max_abs_diff may not be negative")
+    if min(serving.examples, serving.repeats, serving.latency_calls) <= 0:
+        problems.append("serving.examples, repeats and latency_calls must be positive")
+    return problems
+
+
 def validate(config: TollgateConfig) -> TollgateConfig:
     """Rejects values that would only fail deep inside a run."""
     problems = []
@@ -329,6 +361,7 @@ def validate(config: TollgateConfig) -> TollgateConfig:
     if config.runner not in ("local", "kubeflow"):
         problems.append("runner must be 'local' or 'kubeflow'")
     problems += _resource_problems(config.kubeflow)
+    problems += _serving_problems(config.serving)
     if not config.pipeline_name.replace("_", "").replace("-", "").isalnum():
         problems.append("pipeline_name may hold only letters, digits, '-' and '_'")
     if problems:

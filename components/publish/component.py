@@ -9,6 +9,10 @@ The check: the staged files must have the digest that was signed off, or the
 copy is deleted and the step fails. A model identical to the newest version
 already being served is not published twice, even by two releases racing:
 the check and the rename hold an exclusive lock on the serving folder.
+
+Each other runtime's file that the serving check made (`model.tflite`,
+`model.onnx`) goes beside the SavedModel, in the same rename; the Release's
+`targets` says which runtimes it holds.
 """
 
 import os
@@ -17,8 +21,16 @@ from tfx import v1 as tfx
 
 from components import artifact_types
 from components.publish.executor import release_model
+from components.serving_check.component import ServingTargets
+from components.serving_check.targets import FILE_NAMES
 
 STAGING = ".staging"
+
+
+def _target_files(serving) -> list[str]:
+    """The other runtimes' files that the serving check made and passed."""
+    names = serving.get_string_custom_property("targets").split(",")
+    return [os.path.join(serving.uri, FILE_NAMES[n]) for n in names if n in FILE_NAMES]
 
 
 class Release(tfx.dsl.Artifact):
@@ -31,6 +43,7 @@ class Release(tfx.dsl.Artifact):
 def Publish(
     pushed_model: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.PushedModel],
     blessing: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ModelBlessing],
+    serving: tfx.dsl.components.InputArtifact[ServingTargets],
     release: tfx.dsl.components.OutputArtifact[Release],
     serving_dir: tfx.dsl.components.Parameter[str],
 ) -> None:
@@ -42,8 +55,10 @@ def Publish(
         pushed_model.get_string_custom_property("pushed_version"),
         serving_dir,
         blessing.get_string_custom_property("model_digest"),
+        beside=_target_files(serving),
     )
     release.set_int_custom_property("released", 1)
+    release.set_string_custom_property("targets", serving.get_string_custom_property("targets"))
     # Which model: so a warm start can find it without walking the lineage.
     release.set_int_custom_property("model_id", blessing.get_int_custom_property("current_model_id"))
     release.set_string_custom_property("serving_path", final)

@@ -15,9 +15,11 @@ def served_versions(serving_dir: str) -> list[str]:
     return sorted((v for v in os.listdir(serving_dir) if v.isdigit()), key=int)
 
 
-def publish_staged(staged_path: str, serving_dir: str, version: str) -> str:
-    """Renames the staged model into the serving folder; returns its path."""
+def publish_staged(staged_path: str, serving_dir: str, version: str, beside: list[str] = ()) -> str:
+    """Renames the staged model, with the `beside` files, into the serving folder; returns its path."""
     os.makedirs(serving_dir, exist_ok=True)
+    for path in beside:
+        shutil.copyfile(path, os.path.join(staged_path, os.path.basename(path)))
     number = int(version)
     # Two pushes in one second share a timestamp version: take the next free one.
     while os.path.exists(os.path.join(serving_dir, str(number))):
@@ -27,7 +29,8 @@ def publish_staged(staged_path: str, serving_dir: str, version: str) -> str:
     return final
 
 
-def release_model(staged: str, version: str, serving_dir: str, approved_digest: str) -> str:
+def release_model(staged: str, version: str, serving_dir: str, approved_digest: str,
+                  beside: list[str] = ()) -> str:
     """Checks the staged copy, then publishes it; returns the serving path."""
     if not os.path.isdir(staged):
         return _published_before(staged, serving_dir, approved_digest)
@@ -43,7 +46,7 @@ def release_model(staged: str, version: str, serving_dir: str, approved_digest: 
         if versions and folder_digest(os.path.join(serving_dir, versions[-1])) == digest:
             shutil.rmtree(staged, ignore_errors=True)
             return os.path.join(serving_dir, versions[-1])
-        return publish_staged(staged, serving_dir, version)
+        return publish_staged(staged, serving_dir, version, beside)
 
 
 def _published_before(staged: str, serving_dir: str, approved_digest: str) -> str:

@@ -1,6 +1,8 @@
 """SignOff: no model is released until a permitted person approves it.
 
-Inputs are the model, the Evaluator's blessing and its evaluation. The output
+Inputs are the model, the Evaluator's blessing and its evaluation, and the
+ServingCheck's figures: a model that missed a serving budget is not put to a
+person, and the figures go on the request for the approver. The output
 is a ModelBlessing for Pusher: `blessed` is 1 only after an approval, and it
 carries `current_model_id` (so LatestBlessedModelStrategy takes the signed-off
 model as the next baseline), `decision`, `approver`, `decided_at`, `comment`,
@@ -19,6 +21,7 @@ finds the decision, while Trainer and Evaluator come from the cache.
 
 from tfx import v1 as tfx
 
+from components.serving_check.component import ServingTargets
 from components.signoff.executor import sign_off
 
 Artifacts = tfx.types.standard_artifacts
@@ -32,6 +35,7 @@ def SignOff(
     model: InputArtifact[Artifacts.Model],
     model_blessing: InputArtifact[Artifacts.ModelBlessing],
     evaluation: InputArtifact[Artifacts.ModelEvaluation],
+    serving: InputArtifact[ServingTargets],
     blessing: OutputArtifact[Artifacts.ModelBlessing],
     pipeline: Parameter[str],
     metadata: Parameter[str],
@@ -49,6 +53,7 @@ def SignOff(
         model,
         model_blessing,
         evaluation,
+        serving,
         blessing,
         {
             "pipeline": pipeline,

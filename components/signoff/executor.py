@@ -63,16 +63,25 @@ def wait_for_decision(store, request_id: int, timeout: float, poll: float):
         time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
 
 
-def sign_off(model, model_blessing, evaluation, blessing, params: dict) -> None:
+def _refused(blessing, decision: str) -> None:
+    blessing.set_int_custom_property("blessed", 0)
+    blessing.set_string_custom_property("decision", decision)
+
+
+def sign_off(model, model_blessing, evaluation, serving, blessing, params: dict) -> None:
     blessing.set_int_custom_property("current_model_id", model.id)
     blessing.set_string_custom_property("current_model", model.uri)
     summary = eval_summary(evaluation.uri)
+    if serving.get_int_custom_property("checked"):
+        summary["serving"] = json.loads(serving.get_string_custom_property("summary"))
     blessing.set_string_custom_property("eval_summary", json.dumps(summary, sort_keys=True))
+    # Either gate saying no: nobody is asked.
     if not model_blessing.get_int_custom_property("blessed"):
-        # The Evaluator said no: nobody is asked.
-        blessing.set_int_custom_property("blessed", 0)
-        blessing.set_string_custom_property("decision", "not evaluated as good enough")
-        return
+        return _refused(blessing, "not evaluated as good enough")
+    if not serving.get_int_custom_property("passed"):
+        problems = serving.get_string_custom_property("problems").splitlines()
+        log.warning("model %d is not put to sign-off: %s", model.id, "; ".join(problems))
+        return _refused(blessing, "serving check failed: " + "; ".join(problems))
     store = open_store(json.loads(params["metadata"]))
     request = find_or_request(store, model, summary, params)
     current = model_digest(model.uri)

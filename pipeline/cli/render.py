@@ -6,6 +6,7 @@ import json
 import sys
 
 from pipeline.cli.common import EXIT_RUN_FAILED
+from pipeline.lineage import serving
 
 
 def metric_text(metrics: dict, name: str) -> str:
@@ -46,7 +47,9 @@ def print_summary(summary) -> None:
             f"worst     {worst['slice']}: auc {metric_text(worst['metrics'], 'auc')} "
             f"({int(worst['metrics'].get('example_count', 0))} examples)"
         )
-    lines += [f"verdict   {_verdict(summary.blessed)}", *_signoff_lines(run["signoff"])]
+    lines += [f"verdict   {_verdict(summary.blessed)}"]
+    lines += [f"serving   {line}" for line in serving.lines(run["serving"])]
+    lines += _signoff_lines(run["signoff"])
     lines += [f"pushed    {run['pushed'] or '-'}", f"report    {run['report']}", f"log       {run['log']}"]
     print("\n".join(lines))
 

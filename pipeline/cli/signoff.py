@@ -8,6 +8,7 @@ import json
 
 from pipeline.cli.common import config_from_args
 from pipeline.cli.render import finish
+from pipeline.lineage import serving
 
 
 def cmd_pending(args: argparse.Namespace) -> int:
@@ -25,6 +26,8 @@ def cmd_pending(args: argparse.Namespace) -> int:
             f"request {r.id}  model {r.model_id}  {r.requested_at}  by {r.triggered_by}  "
             f"auc {auc if auc is None else f'{auc:.4f}'}\n  {r.approve_command}"
         )
+        for line in serving.lines(r.eval_summary.get("serving")):
+            print(f"  serving {line}")
     return 0
 
 
@@ -51,6 +54,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     if state["request"]:
         r = state["request"]
         print(f"request   {r['id']} at {r['requested_at']} by {r['triggered_by']}, digest {r['model_digest']}")
+        for line in serving.lines(r["eval_summary"].get("serving")):
+            print(f"serving   {line}")
     if state["decision"]:
         d = state["decision"]
         print(f"decision  {d['decision']} by {d['approver']} at {d['decided_at']}: {d['comment'] or '-'}")

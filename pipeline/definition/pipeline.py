@@ -16,6 +16,7 @@ from components.drift_check.strategy import PreviousSpanStrategy
 from components.embedding_exporter.component import EmbeddingExporter
 from components.publish.component import STAGING, Publish, Release
 from components.publish.pusher import Pusher
+from components.serving_check.component import ServingCheck
 from components.signoff.component import SignOff
 from components.vector_index_pusher.component import VectorIndexPusher
 from pipeline.config import TollgateConfig, current_user, to_json
@@ -92,12 +93,29 @@ def _base_model():
     )
 
 
-def _sign_off(config: TollgateConfig, backend: LocalBackend, trainer, evaluator) -> SignOff:
+def _serving_check(config: TollgateConfig, example_gen, trainer, evaluator) -> ServingCheck:
+    serving = config.serving
+    return ServingCheck(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        examples=example_gen.outputs["examples"],
+        targets=",".join(serving.targets),
+        max_p99_ms=serving.max_p99_ms,
+        min_throughput=serving.min_throughput,
+        max_abs_diff=serving.max_abs_diff,
+        examples_count=serving.examples,
+        repeats=serving.repeats,
+        latency_calls=serving.latency_calls,
+    )
+
+
+def _sign_off(config: TollgateConfig, backend: LocalBackend, trainer, evaluator, serving_check) -> SignOff:
     policy = config.signoff
     return SignOff(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
         evaluation=evaluator.outputs["evaluation"],
+        serving=serving_check.outputs["serving"],
         pipeline=config.pipeline_name,
         metadata=json.dumps(metadata_spec(config), sort_keys=True),
         timeout_seconds=policy.timeout_seconds,
@@ -194,7 +212,8 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         baseline_model=baseline.outputs["model"],
         eval_config=eval_config(config.evaluator),
     )
-    sign_off = _sign_off(config, backend, trainer, evaluator)
+    serving_check = _serving_check(config, example_gen, trainer, evaluator)
+    sign_off = _sign_off(config, backend, trainer, evaluator, serving_check)
     pusher = Pusher(
         model=trainer.outputs["model"],
         model_blessing=sign_off.outputs["blessing"],
@@ -207,11 +226,13 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
     publish = Publish(
         pushed_model=pusher.outputs["pushed_model"],
         blessing=sign_off.outputs["blessing"],
+        serving=serving_check.outputs["serving"],
         serving_dir=str(config.serving_dir),
     )
     components = [
         example_gen, statistics_gen, schema_gen, example_validator, *drift, anomaly_gate, transform,
-        *([base_model] if base_model else []), trainer, baseline, evaluator, sign_off, pusher, publish,
+        *([base_model] if base_model else []), trainer, baseline, evaluator, serving_check, sign_off,
+        pusher, publish,
     ]
     if config.embeddings.enabled:
         components += _embeddings(config, example_gen, trainer, publish)

@@ -140,7 +140,8 @@ def _releases(graph: Graph, pushed: list[int]) -> list[rec.Release]:
         for a in graph.linked(p.id, OUTPUT, artifact_types.RELEASE) if prop(a, "released") == 1
     ]
     return [
-        rec.Release(prop(r, "serving_path"), prop(r, "version"), iso(r.create_time_since_epoch))
+        rec.Release(prop(r, "serving_path"), prop(r, "version"), iso(r.create_time_since_epoch),
+                    prop(r, "targets") or "")
         for r in _first_per_version(found)
     ]
 
@@ -229,6 +230,7 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
     ))
     anomalies, drift = validation(graph, statistics)
     signoff = records.signoff_state(store, model_id)
+    summary = _signoff_summary(graph, users, signoff)
     return rec.ModelLineage(
         model=rec.Ref(model.id, model.uri),
         run_id=_run_id(store, trainer),
@@ -238,12 +240,13 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
         schema=ref(schema),
         transform_graph=ref(graph.first(trainer.id, INPUT, "TransformGraph")),
         trainer=_trainer(graph, trainer),
-        evaluation=_evaluation(graph, model_id, users, _signoff_summary(graph, users, signoff)),
+        evaluation=_evaluation(graph, model_id, users, summary),
         signoff=signoff,
         releases=_releases(graph, pushed),
         embeddings=_embeddings(graph, embeddings),
         execution_ids=sorted(graph.executions),
         drift=drift,
+        serving=summary.get("serving"),
     )
 
 

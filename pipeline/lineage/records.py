@@ -92,6 +92,9 @@ class Release(Record):
     serving_path: str
     version: str
     released_at: str
+    # The runtimes released beside each other: "saved_model,tflite" (empty in
+    # stores written before the serving check).
+    targets: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +132,9 @@ class ModelLineage(Record):
     embeddings: EmbeddingExport | None
     execution_ids: list[int]  # every execution in this lineage, oldest first
     drift: Drift | None = None  # this span against the previous one
+    # The serving check's figures per target, host and budgets (see
+    # components/serving_check); None when the model was not checked.
+    serving: dict | None = None
 
     @property
     def overall(self) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.lineage import records as rec
+from pipeline.lineage import serving
 
 
 def render_text(lineage: rec.ModelLineage) -> str:
@@ -36,11 +37,13 @@ def render_text(lineage: rec.ModelLineage) -> str:
         )
         lines += [f"threshold    {threshold_text(t)}" for t in evaluation.thresholds]
         lines += [f"slice        {s.slice}: {metrics_text(s.metrics)}" for s in evaluation.slices]
+    lines += [f"serving      {line}" for line in serving.lines(lineage.serving)]
     lines.append(
         f"sign-off     {signoff.get('status') or 'none'}"
         + (f" by {signoff['approver']} at {signoff['decided_at']}" if signoff.get("approver") else "")
     )
-    lines += [f"released     {r.serving_path} at {r.released_at}" for r in lineage.releases]
+    lines += [f"released     {r.serving_path} at {r.released_at} ({r.targets or 'saved_model'})"
+              for r in lineage.releases]
     if lineage.embeddings:
         export = lineage.embeddings
         lines.append(f"embeddings   {export.count} x {export.dimension}-d ({export.encoder}) {export.embeddings.uri}")

@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from components import artifact_types
 from components.signoff.records import signoff_state
-from pipeline.lineage.runs import RunRecord
+from pipeline.lineage.data import json_prop
+from pipeline.lineage.runs import RunRecord, step_outputs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,6 +23,7 @@ class RunSummary:
     overall: dict
     worst_slice: dict | None
     signoff: dict | None  # the request and its decision, once one was made
+    serving: dict | None  # the serving check's figures (None: not checked)
     log: str
     report: str  # a self-contained HTML page: verdict, slices, data statistics
 
@@ -30,6 +33,7 @@ class RunSummary:
             "blessed": self.blessed,
             "metrics": {"overall": self.overall, "worst_slice": self.worst_slice},
             "signoff": self.signoff,
+            "serving": self.serving,
             "log": self.log,
             "report": self.report,
         }
@@ -61,10 +65,15 @@ def summarize(store, record: RunRecord, log: Path, report: Path) -> RunSummary:
     overall, worst = overall_and_worst(found.slices if found else [])
     summary = RunSummary(
         record, found.blessed if found else None, overall, dataclasses.asdict(worst) if worst else None,
-        signoff_state(store, record.model_id), str(log), str(report),
+        signoff_state(store, record.model_id), _serving(store, record), str(log), str(report),
     )
     write_run_report(report, summary.to_json(), store, record, found)
     return summary
+
+
+def _serving(store, record: RunRecord) -> dict | None:
+    checked = step_outputs(store, record, "ServingCheck").get(artifact_types.SERVING_CHECK)
+    return json_prop(checked, "summary") or None if checked is not None else None
 
 
 def _blocked(store, record: RunRecord, report: Path) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from pipeline.errors import TollgateError
 from pipeline.lineage.records import ModelLineage
 from pipeline.reports.comparison import comparison_section
 from pipeline.reports.page import badge, esc, facts, page, section, table, write_page
+from pipeline.reports.serving import serving_html
 from pipeline.reports.statistics import statistics_table
 
 _SHAPES = {"execution": 'shape=box, style="rounded,filled", fillcolor="#dbe9f6"',
@@ -52,8 +53,9 @@ def _decision(lineage: ModelLineage) -> str:
         ("decided", signoff.get("decided_at")), ("comment", signoff.get("comment")),
         ("digest", signoff.get("model_digest")),
     ])
-    releases = (table(["serving path", "version", "released"], [[r.serving_path, r.version, r.released_at]
-                                                                for r in lineage.releases], wrap=(0,))
+    releases = (table(["serving path", "version", "targets", "released"],
+                      [[r.serving_path, r.version, r.targets or "saved_model", r.released_at]
+                       for r in lineage.releases], wrap=(0,))
                 if lineage.releases else "<p>Not released.</p>")
     return about + "<h3>Where it was shipped</h3>" + releases
 
@@ -115,6 +117,7 @@ def write_model_report(path: Path, lineage: ModelLineage, nodes: dict, svg: str)
     lede = f"Trained on {lineage.data.input_base}{span} in run {lineage.run_id}; {decided}; {shipped}."
     sections = [
         section("Against the last release", comparison, "comparison"),
+        section("Serving targets", serving_html(lineage.serving), "serving"),
         section("Decision and release", _decision(lineage), "decision"),
         section("Data", _data(lineage), "data"),
         section("Model", _model(lineage), "model"),

@@ -11,6 +11,7 @@ from pipeline.lineage.runs import RunRecord, step_outputs
 from pipeline.reports.comparison import comparison_section
 from pipeline.reports.evaluation import Evaluated
 from pipeline.reports.page import badge, facts, page, section, table, write_page
+from pipeline.reports.serving import serving_html
 from pipeline.reports.statistics import statistics_table
 
 _STATUS = {"succeeded": "ok", "awaiting sign-off": "wait", "stopped at sign-off": "wait", "failed": "bad"}
@@ -66,6 +67,7 @@ def write_run_report(path: Path, summary: dict, store, record: RunRecord, found:
     statistics = step_outputs(store, record, "StatisticsGen").get("ExampleStatistics")
     sections = [
         section("Against the last release", comparison, "comparison"),
+        section("Serving targets", serving_html(summary.get("serving")), "serving"),
         section("This run", about, "run"),
         section("Steps", steps, "steps"),
         section("Training data", statistics_table(statistics.uri if statistics else None), "data"),

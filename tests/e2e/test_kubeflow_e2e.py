@@ -137,6 +137,10 @@ def test_each_gate_writes_what_the_kfp_ui_draws(story):
         assert page.is_file() and page.read_text().startswith("<!doctype html>") and "<script" not in page.read_text()
     counts, _ = _ui(root, first, "examplevalidator", "data_gate_counts")
     assert counts["passed"] == 1
+    figures, _ = _ui(root, first, "servingcheck", "serving_figures")
+    assert figures["passed"] == 1 and figures["tflite p99 ms"] > 0 and "saved_model examples per s" in figures
+    _, serving = _ui(root, first, "servingcheck", "serving")
+    assert serving.read_text().startswith("## Serving check: within budget") and "| tflite |" in serving.read_text()
     _, waiting = _ui(root, first, "signoff", "signoff")
     assert waiting.read_text().startswith("## Sign-off: awaiting a decision") and f"approve {m1}" in waiting.read_text()
     _, decided = _ui(root, release, "signoff", "signoff")

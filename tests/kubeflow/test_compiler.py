@@ -12,8 +12,8 @@ from tests.kubeflow.golden import GOLDEN, normalized
 
 NODES = {
     "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "previous_span_resolver", "DriftCheck",
-    "AnomalyGate", "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "SignOff", "Pusher",
-    "Publish", "EmbeddingExporter", "VectorIndexPusher",
+    "AnomalyGate", "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "ServingCheck", "SignOff",
+    "Pusher", "Publish", "EmbeddingExporter", "VectorIndexPusher",
 }
 
 
@@ -116,6 +116,7 @@ def test_the_gates_write_what_the_kfp_ui_draws(golden_spec):
     assert outputs("ExampleValidator") == {"data_gate": "system.HTML", "data_gate_counts": "system.Metrics"}
     assert outputs("Evaluator") == {"evaluation": "system.HTML", "metrics": "system.Metrics",
                                     "curves": "system.ClassificationMetrics"}
+    assert outputs("ServingCheck") == {"serving": "system.Markdown", "serving_figures": "system.Metrics"}
     assert outputs("SignOff") == {"signoff": "system.Markdown"}
     assert outputs("Publish") == {"release": "system.Markdown"}
     assert outputs("Trainer") == {}

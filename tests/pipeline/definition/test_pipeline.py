@@ -13,8 +13,8 @@ def test_components_in_order_and_gated(tmp_path):
     assert set(ids) == {
         "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "previous_span_resolver",
         "DriftCheck", "AnomalyGate",
-        "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "SignOff", "Pusher",
-        "Publish", "EmbeddingExporter", "VectorIndexPusher",
+        "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "ServingCheck", "SignOff",
+        "Pusher", "Publish", "EmbeddingExporter", "VectorIndexPusher",
     }
     by_id = {c.id: c for c in pipeline.components}
     # Anomalies stop the run before Transform: Transform waits on the gate.
@@ -25,6 +25,10 @@ def test_components_in_order_and_gated(tmp_path):
     assert by_id["SignOff"] in by_id["Pusher"].upstream_nodes
     assert by_id["Evaluator"] not in by_id["Pusher"].upstream_nodes
     assert by_id["Evaluator"] in by_id["SignOff"].upstream_nodes
+    # The serving check sits between them, and Publish releases what it made.
+    assert by_id["Evaluator"] in by_id["ServingCheck"].upstream_nodes
+    assert by_id["ServingCheck"] in by_id["SignOff"].upstream_nodes
+    assert by_id["ServingCheck"] in by_id["Publish"].upstream_nodes
     # The vector index changes only after a release.
     assert by_id["Publish"] in by_id["VectorIndexPusher"].upstream_nodes
     assert pipeline.enable_cache
