@@ -80,8 +80,7 @@ def _figures(converted, rows: list[bytes], reference: np.ndarray, budget: Budget
     return figures
 
 
-def check(saved_model: str, signature: str, rows: list[bytes], out_dir: str, budget: Budget) -> dict:
-    """Every target's figures, the host, the budgets, and what missed them."""
+def _every_target(saved_model: str, signature: str, rows: list[bytes], out_dir: str, budget: Budget) -> dict:
     # The SavedModel is the reference and a target: loaded once, for both.
     base = _converted(targets.SAVED_MODEL, saved_model, signature, out_dir)
     reference = predict_all(base[1], rows)
@@ -90,9 +89,20 @@ def check(saved_model: str, signature: str, rows: list[bytes], out_dir: str, bud
         log.info("serving check: %s (%d examples, %d repeats)", name, len(rows), budget.repeats)
         try:
             converted = base if name == targets.SAVED_MODEL else _converted(name, saved_model, signature, out_dir)
-            found[name] = _figures(converted, rows, reference, budget)
         except targets.ConversionFailed as err:
             found[name] = {"error": str(err)}
+            continue
+        try:
+            found[name] = _figures(converted, rows, reference, budget)
+        except Exception as err:  # a runtime that loads but cannot answer fails its target, not the run
+            found[name] = {"error": f"{name}: the converted model does not answer: {targets.first_line(err)}"}
+    return found
+
+
+def check(saved_model: str, signature: str, rows: list[bytes], out_dir: str, budget: Budget) -> dict:
+    """Every target's figures, the host, the budgets, and what missed them."""
+    with targets.native_output_to_log():
+        found = _every_target(saved_model, signature, rows, out_dir, budget)
     problems = [p for name, figures in found.items() for p in budget.problems(name, figures)]
     return {
         "targets": found,

@@ -26,7 +26,6 @@ from components.model_digest import BESIDE_SAVED_MODEL
 SAVED_MODEL = "saved_model"
 TFLITE = "tflite"
 ONNX = "onnx"
-ALL = (SAVED_MODEL, TFLITE, ONNX)
 FILE_NAMES = dict(zip((TFLITE, ONNX), BESIDE_SAVED_MODEL))
 
 
@@ -35,8 +34,9 @@ log = logging.getLogger("tollgate.serving_check")
 
 @contextlib.contextmanager
 def native_output_to_log():
-    """TFLite's converter and Flex delegate write to file descriptor 2 from C++,
-    across the progress lines; their words go to the run's log instead."""
+    """TFLite's converter and its Flex delegate (on the first call) write to
+    file descriptor 2 from C++, across the progress lines; their words go to
+    the run's log instead."""
     with tempfile.TemporaryFile() as caught:
         saved = os.dup(2)
         os.dup2(caught.fileno(), 2)
@@ -67,10 +67,9 @@ def export(target: str, saved_model: str, signature: str, out_dir: str) -> str:
         return saved_model
     path = os.path.join(out_dir, FILE_NAMES[target])
     try:
-        with native_output_to_log():
-            content = _tflite(saved_model, signature) if target == TFLITE else _onnx(saved_model, signature)
+        content = _tflite(saved_model, signature) if target == TFLITE else _onnx(saved_model, signature)
     except Exception as err:  # converters raise many kinds; the first line says which
-        raise ConversionFailed(f"{target}: conversion failed: {_first_line(err)}") from err
+        raise ConversionFailed(f"{target}: conversion failed: {first_line(err)}") from err
     with open(path, "wb") as handle:
         handle.write(content)
     return path
@@ -78,13 +77,12 @@ def export(target: str, saved_model: str, signature: str, out_dir: str) -> str:
 
 def load(target: str, path: str, signature: str) -> Loaded:
     try:
-        with native_output_to_log():
-            return {SAVED_MODEL: _load_saved_model, TFLITE: _load_tflite, ONNX: _load_onnx}[target](path, signature)
+        return {SAVED_MODEL: _load_saved_model, TFLITE: _load_tflite, ONNX: _load_onnx}[target](path, signature)
     except Exception as err:
-        raise ConversionFailed(f"{target}: the converted model does not load: {_first_line(err)}") from err
+        raise ConversionFailed(f"{target}: the converted model does not load: {first_line(err)}") from err
 
 
-def _first_line(err: Exception) -> str:
+def first_line(err: Exception) -> str:
     text = str(err).strip().splitlines()
     return text[0][:300] if text else type(err).__name__
 

@@ -72,8 +72,11 @@ def summarize(store, record: RunRecord, log: Path, report: Path) -> RunSummary:
 
 
 def _serving(store, record: RunRecord) -> dict | None:
+    """The serving check's figures; None when the run stopped before it or it checked nothing."""
     checked = step_outputs(store, record, "ServingCheck").get(artifact_types.SERVING_CHECK)
-    return json_prop(checked, "summary") or None if checked is not None else None
+    if checked is None:
+        return None
+    return json_prop(checked, "summary") or None
 
 
 def _blocked(store, record: RunRecord, report: Path) -> tuple[str, ...]:

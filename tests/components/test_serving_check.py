@@ -98,18 +98,24 @@ def test_parity_catches_onnx_hashing_strings_unlike_tensorflow(taxi, tmp_path):
     assert problem.endswith("over the budget of 0.0001 ([serving] max_abs_diff)")
 
 
-def test_a_target_that_cannot_convert_is_one_line(taxi, tmp_path):
-    """A signature on dense tensors has no tf.Example parse step to cut off for ONNX."""
+class TwoParses(tf.Module):
+    """A signature that parses its examples twice, which the ONNX export can't cut in one place."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="examples")])
+    def serve(self, serialized):
+        fare = tf.io.parse_example(serialized, {"fare": tf.io.FixedLenFeature([1], tf.float32)})["fare"]
+        hour = tf.io.parse_example(serialized, {"trip_start_hour": tf.io.FixedLenFeature([1], tf.int64)})
+        return {"outputs": fare + tf.cast(hour["trip_start_hour"], tf.float32)}
+
+
+def test_a_target_that_cannot_convert_is_one_line_and_fails_the_check(taxi, tmp_path):
     _, rows = taxi
-    module = tf.Module()
-    module.serve = tf.function(lambda x: {"outputs": x * 2.0},
-                               input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
-    path = str(tmp_path / "dense")
+    module, path = TwoParses(), str(tmp_path / "two_parses")
     tf.saved_model.save(module, path, signatures={SIGNATURE: module.serve})
-    with pytest.raises(targets.ConversionFailed) as caught:
-        targets.export("onnx", path, SIGNATURE, str(tmp_path))
-    assert str(caught.value) == ("onnx: conversion failed: the serving_default signature must parse "
-                                 "tf.Examples once; it has 0 parse steps")
+    found = check(path, SIGNATURE, rows, str(tmp_path), budget("saved_model", "onnx"))
+    line = "onnx: conversion failed: the serving_default signature must parse tf.Examples once; it has 2 parse steps"
+    assert found["targets"]["onnx"] == {"error": line}
+    assert found["problems"] == [line] and not found["passed"]
     assert not (tmp_path / "model.onnx").exists()
 
 
