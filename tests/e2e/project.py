@@ -24,6 +24,12 @@ from tests.conftest import REPO, taxi_rows, write_csv
 from tests.mariadb import PASSWORD
 
 
+# The serving check's figures are tested for what they measure in
+# tests/components/test_serving_check.py; a project here takes them once,
+# briefly, unless its config sets [serving] itself.
+BRIEF_SERVING_CHECK = "[serving]\nrepeats = 1\nlatency_calls = 20\nexamples = 50\n"
+
+
 @dataclasses.dataclass
 class Project:
     root: Path
@@ -34,7 +40,8 @@ class Project:
     def __post_init__(self):
         self.config_file = self.root / "tollgate.toml"
         self.config_file.parent.mkdir(parents=True, exist_ok=True)
-        self.config_file.write_text(self.config_text)
+        brief = "" if "[serving]" in self.config_text else BRIEF_SERVING_CHECK
+        self.config_file.write_text(self.config_text + brief)
         self.data = write_csv(self.root / "data" / "taxi.csv", *taxi_rows(self.rows))
         self.home = self.home or self.root / "home"
 

@@ -103,8 +103,8 @@ def test_lineage_and_audit_answer_as_after_a_local_run(story):
     lineage = model_lineage(store, m1)
     made = {e.type.rsplit(".", 1)[-1] for e in store.get_executions_by_id(lineage.execution_ids)}
     assert made == {"CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "DriftCheck", "Transform",
-                    "Trainer", "Evaluator", "TollgateRequestSignOff", "TollgateDecide", "SignOff", "Pusher",
-                    "Publish"}
+                    "Trainer", "Evaluator", "ServingCheck", "TollgateRequestSignOff", "TollgateDecide", "SignOff",
+                    "Pusher", "Publish"}
     assert lineage.data.span == 1 and lineage.signoff["approver"] == "alice"
     [entry] = audit(store)
     assert (entry.model_id, entry.approver, entry.span) == (m1, "alice", 1)

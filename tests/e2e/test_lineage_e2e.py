@@ -38,7 +38,7 @@ def test_lineage_names_exactly_the_executions_that_made_the_model(first_run):
     made = {e.type.rsplit(".", 1)[-1] for e in store.get_executions_by_id(lineage.execution_ids)}
     assert made == {
         "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "DriftCheck", "Transform", "Trainer",
-        "Evaluator", "TollgateRequestSignOff", "TollgateDecide", "SignOff", "Pusher", "Publish",
+        "Evaluator", "ServingCheck", "TollgateRequestSignOff", "TollgateDecide", "SignOff", "Pusher", "Publish",
         "EmbeddingExporter", "VectorIndexPusher",
     }
     # The release replayed the run from the cache: no cache hit stands in for a maker.
