@@ -9,7 +9,7 @@ and throughput over a batch sweep, each `repeats` times (medians kept, with
 their spread), plus size on disk and load time. The host is recorded too.
 
 The ServingCheck artifact holds the converted files (`model.tflite`,
-`model.onnx`) and `serving.json`. Its properties record `checked`, `passed`,
+`model.onnx`). Its properties record `checked`, `passed`,
 `targets`, `problems` (one line per budget missed) and `summary` (the
 figures as JSON), so SignOff, Publish and lineage read them from MLMD.
 SignOff asks nobody about a model that missed a budget, and Publish
@@ -29,7 +29,6 @@ Standard = tfx.types.standard_artifacts
 InputArtifact = tfx.dsl.components.InputArtifact
 OutputArtifact = tfx.dsl.components.OutputArtifact
 Parameter = tfx.dsl.components.Parameter
-SUMMARY_FILE = "serving.json"
 
 
 class ServingTargets(tfx.dsl.Artifact):
@@ -62,8 +61,6 @@ def ServingCheck(
                     examples_count, repeats, latency_calls)
     rows = eval_rows(examples.uri, json.loads(examples.split_names), examples_count)
     summary = check(os.path.join(model.uri, SERVING_SUBDIR), signature_name, rows, serving.uri, budget)
-    with open(os.path.join(serving.uri, SUMMARY_FILE), "w") as handle:
-        json.dump(summary, handle, indent=1, sort_keys=True)
     serving.set_int_custom_property("checked", 1)
     serving.set_int_custom_property("passed", int(summary["passed"]))
     serving.set_string_custom_property("problems", "\n".join(summary["problems"]))
