@@ -16,7 +16,10 @@ from tests.browser import Browser
 from tests.conftest import taxi_rows, write_csv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
-CONFIG = "[trainer]\ntrain_steps = 60\n[embeddings]\nenabled = false\n"
+# The story needs span 2 blessed against span 1. Whether 60 steps on 600 rows
+# lose less than 0.01 AUC to the first model is chance (CI once saw 0.017), and
+# the Evaluator's gate is tested elsewhere: here its change threshold is wide.
+CONFIG = "[trainer]\ntrain_steps = 60\n[embeddings]\nenabled = false\n[evaluator]\nmax_auc_drop = 0.5\n"
 
 
 def tollgate(home: Path, *args, user="carol"):
