@@ -53,6 +53,12 @@ def image_reference(config: TollgateConfig, override: str | None = None) -> str:
 
 def cluster_config(config: TollgateConfig, image: str) -> TollgateConfig:
     """The config as the pods see it: state on the volume, Tollgate's store on the cluster."""
+    if config.model.module.endswith(".py"):
+        # TFX would package a file into a wheel under the pipeline root, a
+        # path on the cluster's volume that this machine cannot write.
+        raise TollgateError(f"on Kubeflow, [model] module must be a module path in the image, not the file "
+                            f"{config.model.module}; put it under trainer/ (kubeflow/Dockerfile copies it) "
+                            "and name it as trainer.<folder>.<module>")
     kube = config.kubeflow
     name, _, tag = image.rpartition(":")
     return dataclasses.replace(

@@ -23,6 +23,8 @@ HOME_ENV = "TOLLGATE_HOME"
 CONFIG_ENV = "TOLLGATE_CONFIG"
 USER_ENV = "TOLLGATE_USER"
 DEFAULT_HOME = "~/.tollgate"
+# The built-in example's user module, and the default.
+TAXI_MODULE = "trainer.taxi.model"
 # `span` for "the newest span folder under data_root".
 LATEST = -1
 
@@ -40,6 +42,24 @@ def default_data_root() -> str:
 def current_user() -> str:
     """Who is acting: $TOLLGATE_USER (for service accounts), else the login name."""
     return os.environ.get(USER_ENV) or getpass.getuser()
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """The user module and how its model is read; the names follow TFX and TFMA."""
+
+    # A module path, or a .py file (relative to the working directory), holding
+    # TFX's `preprocessing_fn(inputs)` for Transform and `run_fn(fn_args)` for
+    # the Trainer. A file goes to TFX as its `module_file`, with the .py files
+    # beside it; a module path must be importable where the steps run.
+    module: str = TAXI_MODULE
+    label_key: str = "big_tipper_xf"  # as TFMA's ModelSpec.label_key
+    signature_name: str = "serving_default"  # takes serialized tf.Examples
+    # Signatures that compute the label from raw examples, as TFMA's ModelSpec.
+    preprocessing_function_names: tuple[str, ...] = ("transform_features",)
+    # A signature from serialized tf.Examples to one vector each, for the
+    # vector index; [embeddings] encoder, when set, is used instead.
+    embedding_signature: str = "embed"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,7 +140,7 @@ class BeamConfig:
 @dataclasses.dataclass(frozen=True)
 class EmbeddingsConfig:
     enabled: bool = True
-    # Empty: the trained model's `embed` signature; else "package.module.function"
+    # Empty: the model's [model] embedding_signature; else "package.module.function"
     # taking a list of serialized tf.Examples and returning one vector each.
     encoder: str = ""
     splits: tuple[str, ...] = ()  # empty: every split
@@ -194,6 +214,7 @@ class TollgateConfig:
     span: int = LATEST
     home: str = ""  # empty: $TOLLGATE_HOME, else ~/.tollgate
     enable_cache: bool = True
+    model: ModelConfig = ModelConfig()
     trainer: TrainerConfig = TrainerConfig()
     evaluator: EvaluatorConfig = EvaluatorConfig()
     validation: ValidationConfig = ValidationConfig()
@@ -355,6 +376,8 @@ def validate(config: TollgateConfig) -> TollgateConfig:
         problems.append("span must be a span number, or -1 for the newest")
     if config.validation.max_linf <= 0 or config.validation.max_jsd <= 0:
         problems.append("validation.max_linf and validation.max_jsd must be positive")
+    if not config.model.module or not config.model.label_key or not config.model.signature_name:
+        problems.append("model.module, model.label_key and model.signature_name may not be empty")
     schema = config.schema_path
     if schema is not None and not schema.is_file():
         problems.append(f"validation.schema_file {schema} does not exist")
@@ -405,6 +428,9 @@ def to_json(config: TollgateConfig) -> str:
             config, home=str(config.home_dir), data_root=str(config.data_dir),
             validation=dataclasses.replace(config.validation, schema_file=str(config.schema_path or "")),
         )
+        if config.model.module.endswith(".py"):
+            config = dataclasses.replace(config, model=dataclasses.replace(
+                config.model, module=str(Path(config.model.module).resolve())))
     return json.dumps(dataclasses.asdict(config), sort_keys=True)
 
 

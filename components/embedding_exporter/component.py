@@ -1,8 +1,8 @@
 """EmbeddingExporter: every example of a run, as a vector from the trained model.
 
 Inputs are the examples and the model. Each split's serialized examples go
-through Beam's RunInference with the model's `embed` signature (or the
-`encoder` function named instead), and come out as Parquet shards: the
+through Beam's RunInference with the model's `signature_name` signature
+(or the `encoder` function named instead), and come out as Parquet shards: the
 example key (a hash of the example), its split, the vector, and the source
 columns named in `columns`, as text. The Embeddings artifact records
 `dimension`, `count`, `model_id`, `split` (the splits exported, comma
@@ -35,10 +35,11 @@ def EmbeddingExporter(
     columns: tfx.dsl.components.Parameter[str],
     splits: tfx.dsl.components.Parameter[str] = "",
     encoder: tfx.dsl.components.Parameter[str] = "",
+    signature_name: tfx.dsl.components.Parameter[str] = "embed",
     beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     wanted = [s for s in splits.split(",") if s] or json.loads(examples.split_names)
-    handler = EmbedHandler(os.path.join(model.uri, SERVING_SUBDIR), encoder)
+    handler = EmbedHandler(os.path.join(model.uri, SERVING_SUBDIR), encoder, signature_name)
     with beam_pipeline as pipeline:
         export(pipeline, examples.uri, wanted, handler, embeddings.uri, json.loads(columns))
     count, dimension = summary(embeddings.uri)
@@ -46,4 +47,4 @@ def EmbeddingExporter(
     embeddings.set_int_custom_property("dimension", dimension)
     embeddings.set_int_custom_property("model_id", model.id)
     embeddings.set_string_custom_property("split", ",".join(wanted))
-    embeddings.set_string_custom_property("encoder", encoder or "model:embed")
+    embeddings.set_string_custom_property("encoder", encoder or f"model:{signature_name}")

@@ -2,7 +2,7 @@
 
 An encoder is any function `encode(serialized) -> array [n, d]`, given a
 sequence (a numpy array) of serialized tf.Examples.
-By default it is the trained model's `embed` signature; an `encoder` setting
+By default it is a signature of the trained model (`embed` unless named); an `encoder` setting
 of "package.module.function" names another one (a pre-trained text or image
 encoder, say), which the same exporter and index then serve.
 """
@@ -16,7 +16,6 @@ import numpy as np
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 Encoder = Callable[[list], np.ndarray]
-EMBED_SIGNATURE = "embed"
 
 
 # SipHash-2-4 under a fixed key (b"Tollgate" as two words), keyed so that
@@ -53,17 +52,17 @@ def load_encoder(name: str) -> Encoder:
         ) from None
 
 
-def saved_model_encoder(model_dir: str) -> Encoder:
-    """The model's `embed` signature, as an encoder."""
+def saved_model_encoder(model_dir: str, signature: str = "embed") -> Encoder:
+    """One of the model's signatures, as an encoder."""
     import tensorflow as tf
 
     loaded = tf.saved_model.load(model_dir)
-    if EMBED_SIGNATURE not in loaded.signatures:
+    if signature not in loaded.signatures:
         raise ValueError(
-            f"the model at {model_dir} has no '{EMBED_SIGNATURE}' signature "
+            f"the model at {model_dir} has no '{signature}' signature "
             f"(it has {sorted(loaded.signatures)}); export one, or set an encoder"
         )
-    embed = loaded.signatures[EMBED_SIGNATURE]
+    embed = loaded.signatures[signature]
 
     def encode(serialized) -> np.ndarray:
         outputs = embed(examples=tf.convert_to_tensor(serialized))
@@ -84,15 +83,17 @@ class EmbedHandler(ModelHandler):
     per call to keep each call near its target time: no fixed batch size.
     """
 
-    def __init__(self, model_dir: str, encoder: str = "", min_chunks: int = 1, max_chunks: int = 16):
+    def __init__(self, model_dir: str, encoder: str = "", signature: str = "embed", min_chunks: int = 1,
+                 max_chunks: int = 16):
         super().__init__()
         self._model_dir = model_dir
         self._encoder = encoder
+        self._signature = signature
         self._batch = {"min_batch_size": min_chunks, "max_batch_size": max_chunks}
 
     def load_model(self) -> Encoder:
         if not self._encoder:
-            return saved_model_encoder(self._model_dir)
+            return saved_model_encoder(self._model_dir, self._signature)
         user = load_encoder(self._encoder)
         # User encoders get numpy; the model's signature takes the tensor as it is.
         return lambda serialized: user(serialized.numpy())

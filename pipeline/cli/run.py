@@ -11,12 +11,14 @@ from pipeline.cli.render import finish
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.data.check import check_run_data
+    from pipeline.data.check import check_run_data, expected_columns
+    from pipeline.definition.user_module import load_user_module
     from pipeline.lineage.store import check_store
     from pipeline.local.runner import run_pipeline
 
     config = config_from_args(args)
-    data = check_run_data(config.data_dir, config.span)
+    data = check_run_data(config.data_dir, config.span, expected_columns(config.model))
+    load_user_module(config.model)  # a module that can't serve is refused before anything is written
     check_store(config)  # a store that can't be used is refused before anything starts
     span = "" if data.span is None else f" span {data.span}"
     print(

@@ -9,12 +9,31 @@ import csv
 import dataclasses
 from pathlib import Path
 
-from pipeline.config import LATEST
+from pipeline.config import LATEST, TAXI_MODULE, ModelConfig
 from pipeline.errors import TollgateError
 from pipeline.data.spans import chosen_span, spans_in
-from trainer.features import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from trainer.taxi.features import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
-_FIX = "pass --data with a CSV file, or a folder of CSV files, that has the taxi columns"
+_FIX = "pass --data with a CSV file, or a folder of CSV files, that the model can read"
+
+
+@dataclasses.dataclass(frozen=True)
+class Columns:
+    """The columns a CSV must have, with the kind of value each holds, and
+    the others it may have. None checks only the file's shape: SchemaGen
+    then describes whatever columns it has."""
+
+    required: dict[str, str]
+    optional: tuple[str, ...] = ()
+
+
+TAXI_COLUMNS = Columns(REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+
+
+def expected_columns(model: ModelConfig) -> Columns | None:
+    """The taxi example's own columns for its module; another module's data is
+    checked for its shape, and its columns by the pipeline's schema."""
+    return TAXI_COLUMNS if model.module == TAXI_MODULE else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,16 +65,18 @@ def _parses(value: str, kind: str) -> bool:
     return kind == "number" or number.is_integer()
 
 
-def _check_header(path: Path, header: list[str] | None) -> None:
+def _check_header(path: Path, header: list[str] | None, columns: Columns | None) -> None:
     if not header or not any(cell.strip() for cell in header):
         raise TollgateError(f"{path} is empty; {_FIX}")
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
         raise TollgateError(f"{path} names column(s) {', '.join(twice)} more than once; rename or remove the copies")
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if columns is None:
+        return
+    missing = [name for name in columns.required if name not in header]
     if missing:
         raise TollgateError(f"{path} is missing column(s) {', '.join(missing)}; add them to the header")
-    unknown = [name for name in header if name not in REQUIRED_COLUMNS and name not in OPTIONAL_COLUMNS]
+    unknown = [name for name in header if name not in columns.required and name not in columns.optional]
     if unknown:
         # SchemaGen would take them in, and drift checks and embeddings would then differ by file.
         raise TollgateError(f"{path} has column(s) the taxi model does not know: {', '.join(unknown)}; "
@@ -77,15 +98,15 @@ def _check_row(path: Path, line: int, row: list[str], width: int, typed: list) -
             )
 
 
-def check_file(path: Path) -> int:
+def check_file(path: Path, columns: Columns | None = TAXI_COLUMNS) -> int:
     """Returns the number of data rows; raises TollgateError on bad input."""
     rows, line = 0, 1
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
-            _check_header(path, header)
-            typed = [(header.index(name), name, kind) for name, kind in REQUIRED_COLUMNS.items()]
+            _check_header(path, header, columns)
+            typed = [(header.index(name), name, kind) for name, kind in (columns.required if columns else {}).items()]
             for row in reader:
                 line = reader.line_num
                 if row:
@@ -101,16 +122,16 @@ def check_file(path: Path) -> int:
     return rows
 
 
-def check_data(path: Path) -> DataSummary:
+def check_data(path: Path, columns: Columns | None = TAXI_COLUMNS) -> DataSummary:
     files = csv_files(path)
-    return DataSummary(files=files, rows=sum(check_file(f) for f in files))
+    return DataSummary(files=files, rows=sum(check_file(f, columns) for f in files))
 
 
-def check_run_data(root: Path, span: int = LATEST) -> DataSummary:
+def check_run_data(root: Path, span: int = LATEST, columns: Columns | None = TAXI_COLUMNS) -> DataSummary:
     """Checks what a run will read: the chosen span's folder, or `root` itself."""
     if spans_in(root):
         number, folder = chosen_span(root, span)
-        return dataclasses.replace(check_data(folder), span=number)
+        return dataclasses.replace(check_data(folder, columns), span=number)
     if span != LATEST:
         raise TollgateError(f"--span {span} needs span-N folders under {root}; drop --span or point --data at them")
-    return check_data(root)
+    return check_data(root, columns)

@@ -4,15 +4,13 @@ import json
 
 import tensorflow_model_analysis as tfma
 
-from pipeline.config import EvaluatorConfig
-from trainer import features
+from pipeline.config import EvaluatorConfig, ModelConfig
 
-LABEL = features.transformed_name(features.LABEL_KEY)
 # Twenty-one points from 0 to 1: a readable curve, and 0.5 for the matrix.
 CURVE_THRESHOLDS = [round(i / 20, 2) for i in range(21)]
 
 
-def eval_config(config: EvaluatorConfig) -> tfma.EvalConfig:
+def eval_config(config: EvaluatorConfig, model: ModelConfig) -> tfma.EvalConfig:
     auc_threshold = tfma.MetricThreshold(
         value_threshold=tfma.GenericValueThreshold(lower_bound={"value": config.min_auc}),
         # Ignored by TFMA when no baseline was resolved (the first release).
@@ -24,9 +22,9 @@ def eval_config(config: EvaluatorConfig) -> tfma.EvalConfig:
     return tfma.EvalConfig(
         model_specs=[
             tfma.ModelSpec(
-                signature_name="serving_default",
-                label_key=LABEL,
-                preprocessing_function_names=["transform_features"],
+                signature_name=model.signature_name,
+                label_key=model.label_key,
+                preprocessing_function_names=list(model.preprocessing_function_names),
             )
         ],
         slicing_specs=[tfma.SlicingSpec()]

@@ -22,8 +22,8 @@ from components.vector_index_pusher.component import VectorIndexPusher
 from pipeline.config import TollgateConfig, current_user, to_json
 from pipeline.definition.backend import ExampleInput, LocalBackend
 from pipeline.definition.eval_config import eval_config
+from pipeline.definition.user_module import load_user_module
 from pipeline.lineage.store import metadata_spec
-from trainer import code_version
 
 Standard = tfx.types.standard_artifacts
 Channel = tfx.dsl.Channel
@@ -99,6 +99,7 @@ def _serving_check(config: TollgateConfig, example_gen, trainer, evaluator) -> S
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
         examples=example_gen.outputs["examples"],
+        signature_name=config.model.signature_name,
         targets=",".join(serving.targets),
         max_p99_ms=serving.max_p99_ms,
         min_throughput=serving.min_throughput,
@@ -145,6 +146,7 @@ def _embeddings(config: TollgateConfig, example_gen, trainer, publish) -> list:
         columns=columns,
         splits=",".join(config.embeddings.splits),
         encoder=config.embeddings.encoder,
+        signature_name=config.model.embedding_signature,
     )
     index_pusher = VectorIndexPusher(
         embeddings=exporter.outputs["embeddings"],
@@ -159,7 +161,7 @@ def _embeddings(config: TollgateConfig, example_gen, trainer, publish) -> list:
 def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None) -> tfx.dsl.Pipeline:
     """The pipeline for `config`, as `backend` (by default this machine) runs it."""
     backend = backend or LocalBackend()
-    code = code_version()
+    module = load_user_module(config.model)
     data = backend.example_input(config)
     if data.span is not None:
         # "The newest" changes as data arrives; the recorded config names the span.
@@ -178,21 +180,19 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
     transform = tfx.components.Transform(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
-        preprocessing_fn="trainer.preprocessing.preprocessing_fn",
+        **module.transform_args(),
         # StatisticsGen already profiled the raw data; Transform's own pre- and
         # post-transform statistics would double the cost of this step.
         disable_statistics=True,
-        # The Trainer applies the transform graph itself and caches the result
-        # in memory, which is cheaper than writing transformed copies to disk.
-        materialize=False,
-        custom_config={"code_version": code},
+        materialize=module.materialize,
+        custom_config={"code_version": module.code_version},
     )
     transform.add_upstream_node(anomaly_gate)
     hparams = config.trainer
     base_model = _base_model() if hparams.warm_start else None
     trainer = tfx.components.Trainer(
-        run_fn="trainer.model.run_fn",
-        examples=example_gen.outputs["examples"],
+        **module.trainer_args(),
+        examples=transform.outputs["transformed_examples"] if module.materialize else example_gen.outputs["examples"],
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
         base_model=base_model.outputs["model"] if base_model else None,
@@ -202,7 +202,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
             "batch_size": hparams.batch_size,
             "hidden_units": list(hparams.hidden_units),
             "learning_rate": hparams.learning_rate,
-            "code_version": code,
+            "code_version": module.code_version,
         },
     )
     baseline = _baseline(trainer)
@@ -210,7 +210,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=baseline.outputs["model"],
-        eval_config=eval_config(config.evaluator),
+        eval_config=eval_config(config.evaluator, config.model),
     )
     serving_check = _serving_check(config, example_gen, trainer, evaluator)
     sign_off = _sign_off(config, backend, trainer, evaluator, serving_check)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from components.signoff.executor import SignOffPending
 from pipeline.config import TollgateConfig
-from pipeline.data.check import DataSummary, check_run_data
+from pipeline.data.check import DataSummary, check_run_data, expected_columns
+from pipeline.definition.user_module import load_user_module
 from pipeline.lineage.runs import run_record
 from pipeline.lineage.store import store_for
 from pipeline.local.progress import Progress
@@ -62,7 +63,8 @@ def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> 
     """Checks the data (unless `checked` says it was), runs every step, and
     reads the result back from MLMD."""
     if checked is None:
-        check_run_data(config.data_dir, config.span)
+        check_run_data(config.data_dir, config.span, expected_columns(config.model))
+    load_user_module(config.model)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     log = config.logs_dir / f"run-{config.pipeline_name}-{stamp}.log"
     report = config.home_dir / "reports" / f"run-{config.pipeline_name}-{stamp}.html"

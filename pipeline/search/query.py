@@ -76,6 +76,9 @@ def by_row(config: TollgateConfig, text: str, k: int = 10) -> RowResults:
     with _served(config) as (client, collection):
         model_path, schema_uri = _served_model(store_for(config), collection)
         serialized, filled = example_from_row(row, read_schema(schema_uri))
-        encoder = load_encoder(config.embeddings.encoder) if config.embeddings.encoder else saved_model_encoder(model_path)
+        if config.embeddings.encoder:
+            encoder = load_encoder(config.embeddings.encoder)
+        else:
+            encoder = saved_model_encoder(model_path, config.model.embedding_signature)
         [vector] = encoder([serialized])
         return RowResults(index.search(client, collection, vector, k), sorted(row), filled)

@@ -141,6 +141,11 @@ CONFIGS = {
     "an unknown key": ("[trainer]\ntrian_steps = 5\n", ("unknown config key 'trainer.trian_steps'",)),
     "a wrong type": ("[trainer]\ntrain_steps = 'many'\n", ("trainer.train_steps",)),
     "negative steps": ("[trainer]\ntrain_steps = -5\n", ("trainer.train_steps must be positive",)),
+    "a module that can't be imported": ('[model]\nmodule = "trainer.no_such_model"\n',
+                                        ("trainer.no_such_model cannot be imported", "ModuleNotFoundError")),
+    "a module without its functions": ('[model]\nmodule = "trainer.encoders"\n',
+                                       ("has no function preprocessing_fn", "which Transform calls")),
+    "a module file that is not there": ('[model]\nmodule = "no/such/model.py"\n', ("does not exist",)),
 }
 
 

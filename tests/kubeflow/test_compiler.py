@@ -169,3 +169,14 @@ def test_a_spec_named_json_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(TollgateError, match="name the output .yaml"):
         compile_pipeline(load_config(None, kubeflow__tag="1.0.0"), str(tmp_path / "p.json"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_module_file_is_refused_for_the_cluster_before_anything_is_written(tmp_path):
+    from kubeflow.compiler import compile_pipeline
+
+    module = tmp_path / "churn.py"
+    module.write_text("def preprocessing_fn(inputs):\n    return inputs\n\ndef run_fn(fn_args):\n    pass\n")
+    config = load_config(None, kubeflow__tag="1.0.0", model__module=str(module))
+    with pytest.raises(TollgateError, match="must be a module path in the image"):
+        compile_pipeline(config, str(tmp_path / "p.yaml"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["churn.py"]

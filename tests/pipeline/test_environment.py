@@ -35,7 +35,7 @@ def test_importing_any_library_module_sets_no_environment_variable():
                             capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     found = json.loads(result.stdout.strip().splitlines()[-1])
-    assert {"trainer.model", "pipeline.local.runner", "pipeline.search.query"} <= set(found["modules"])
+    assert {"trainer.taxi.model", "pipeline.local.runner", "pipeline.search.query"} <= set(found["modules"])
     assert found["changed"] == []
 
 

@@ -73,25 +73,6 @@ def test_single_file_becomes_an_exact_pattern(tmp_path, small_csv):
     assert '"pattern": "taxi.csv"' in example_gen.exec_properties["input_config"]
 
 
-def test_code_changes_invalidate_transform_and_trainer_caches(tmp_path):
-    import shutil
-    from pathlib import Path
-
-    import trainer
-    from trainer import code_version
-
-    config = load_config(None, home=str(tmp_path / "home"))
-    by_id = {c.id: c for c in create_pipeline(config).components}
-    version = code_version()
-    assert json.loads(by_id["Transform"].exec_properties["custom_config"])["code_version"] == version
-    assert json.loads(by_id["Trainer"].exec_properties["custom_config"])["code_version"] == version
-    copy = tmp_path / "trainer"
-    shutil.copytree(Path(trainer.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    assert code_version(copy) == version
-    (copy / "model.py").write_text((copy / "model.py").read_text() + "\n# changed\n")
-    assert code_version(copy) != version
-
-
 def test_span_folders_become_a_span_pattern(tmp_path, small_csv):
     from pipeline.data.spans import split_spans
 

@@ -1,4 +1,5 @@
-"""The Keras model and the TFX Trainer's run_fn.
+"""The taxi example's TFX user module: Transform's preprocessing_fn and the
+Trainer's run_fn, the two names TFX looks for in a module.
 
 The model is a small MLP over the transformed features. Its last hidden
 layer is the example's embedding, served through the `embed` signature.
@@ -11,10 +12,15 @@ from absl import logging
 from tfx import v1 as tfx
 from tfx_bsl.public import tfxio
 
-from trainer import features
 from trainer.strategy import choose_strategy
+from trainer.taxi import features
+from trainer.taxi.preprocessing import preprocessing_fn
 from trainer.warm_start import warm_start
 
+__all__ = ["preprocessing_fn", "run_fn"]
+# run_fn applies the transform graph to raw examples and caches the result in
+# memory (see _dataset), so Transform need not write transformed copies.
+APPLIES_TRANSFORM = True
 EMBEDDING_LAYER = "embedding"
 LABEL = features.transformed_name(features.LABEL_KEY)
 

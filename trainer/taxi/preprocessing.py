@@ -8,7 +8,7 @@ On small data that pass is nearly all overhead; scale-free encodings
 
 import tensorflow as tf
 
-from trainer import features
+from trainer.taxi import features
 
 
 def _as_column(x: tf.Tensor | tf.SparseTensor, default) -> tf.Tensor:

@@ -1,8 +1,8 @@
 import numpy as np
 import tensorflow as tf
 
-from trainer import features
-from trainer.preprocessing import big_tipper, preprocessing_fn
+from trainer.taxi import features
+from trainer.taxi.preprocessing import big_tipper, preprocessing_fn
 
 
 def column(values, dtype):

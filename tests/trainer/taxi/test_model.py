@@ -1,8 +1,8 @@
 import numpy as np
 import tensorflow as tf
 
-from trainer import features
-from trainer.model import EMBEDDING_LAYER, build_model, evaluate, train
+from trainer.taxi import features
+from trainer.taxi.model import EMBEDDING_LAYER, build_model, evaluate, train
 
 
 def inputs(n: int, seed: int = 0):
@@ -56,8 +56,8 @@ _MIRRORED = """
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from tests.trainer.test_model import inputs
-from trainer.model import build_model, evaluate, train
+from tests.trainer.taxi.test_model import inputs
+from trainer.taxi.model import build_model, evaluate, train
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 assert strategy.num_replicas_in_sync == 2
 x, y = inputs(512)
@@ -77,7 +77,7 @@ def test_the_training_loop_runs_on_two_replicas():
 
     result = subprocess.run(
         [sys.executable, "-c", _MIRRORED], capture_output=True, text=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert result.returncode == 0, result.stderr[-2000:]
     accuracy = float(result.stdout.split("accuracy")[-1])

@@ -1,0 +1,83 @@
+"""Another team's model through Tollgate's gates: a module written for stock
+TFX (tests/e2e/stock/churn.py), on a CSV of its own, named by `[model]` and
+run unchanged through every gate, the sign-off and the release."""
+
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+MODULE = Path(__file__).parent / "stock" / "churn.py"
+CONFIG = f"""
+[model]
+module = "{MODULE}"
+label_key = "churned"
+preprocessing_function_names = ["transform_features"]
+[trainer]
+train_steps = 150
+eval_steps = 5
+[evaluator]
+slice_features = ["region"]
+[validation]
+drift_features = []
+[embeddings]
+enabled = false
+[serving]
+targets = ["saved_model"]
+repeats = 1
+latency_calls = 20
+examples = 50
+"""
+
+
+def churn_csv(path: Path, rows: int) -> Path:
+    """Churn is likelier for older, poorer customers, and in the east."""
+    rng = random.Random(7)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["age", "income", "region", "churned"])
+        for _ in range(rows):
+            age, income = rng.uniform(18, 80), rng.gauss(50, 15)
+            region = rng.choice(["north", "south", "east", "west"])
+            logit = 0.08 * (age - 50) - 0.1 * (income - 50) + (2.0 if region == "east" else -0.5)
+            out.writerow([round(age, 1), round(income, 2), region, int(logit + rng.gauss(0, 1) > 0)])
+    return path
+
+
+def tollgate(home: Path, *args, user="carol"):
+    env = {**os.environ, "TOLLGATE_HOME": str(home), "TOLLGATE_USER": user}
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=600)
+
+
+def test_a_stock_tfx_module_runs_unchanged_through_the_gates_to_release(tmp_path):
+    from pipeline.config import load_config
+    from pipeline.definition.user_module import load_user_module
+
+    config = tmp_path / "tollgate.toml"
+    config.write_text(CONFIG)
+    source = MODULE.read_bytes()
+    data = churn_csv(tmp_path / "data" / "churn.csv", 600)
+    home = tmp_path / "home"
+    done = tollgate(home, "run", "--config", str(config), "--data", str(data), "--json")
+    assert done.returncode == 0, done.stderr[-3000:]
+    run = json.loads(done.stdout)
+    assert run["blessed"] is True and run["metrics"]["overall"]["auc"] > 0.7, run["metrics"]
+    assert run["metrics"]["worst_slice"]["slice"].startswith("region=")
+    assert tollgate(home, "approve", str(run["model_id"]), "--by", "alice", user="alice").returncode == 0
+    released = tollgate(home, "release", str(run["model_id"]), "--json")
+    assert released.returncode == 0, released.stderr
+    served = Path(json.loads(released.stdout)["pushed"])
+    assert (served / "saved_model.pb").is_file()
+    lineage = json.loads(tollgate(home, "lineage", str(run["model_id"]), "--json").stdout)
+    version = load_user_module(load_config(str(config)).model).code_version
+    assert lineage["trainer"]["code_version"] == version
+    assert [r["targets"] for r in lineage["releases"]] == ["saved_model"]
+    assert MODULE.read_bytes() == source  # run as written
