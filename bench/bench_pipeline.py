@@ -90,9 +90,10 @@ def child(which: str, root: Path, data_root: str, steps: int) -> None:
     }))
 
 
-def run_child(which: str, root: Path, data_root: str, steps: int) -> dict:
-    cmd = [sys.executable, __file__, "--child", which, "--root", str(root),
-           "--data", data_root, "--steps", str(steps)]
+def run_child(which: str, root: Path, data_root: str, steps: int, script: str = __file__) -> dict:
+    """Runs `script --child which` in its own process; its figures, with the wall time."""
+    cmd = [sys.executable, script, "--child", which, "--root", str(root),
+           "--data", str(data_root), "--steps", str(steps)]
     started = time.perf_counter()
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     if result.returncode != 0:

@@ -40,7 +40,7 @@ def main() -> None:
     limits = TollgateConfig().validation
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        split_spans(Path(default_data_root()) / "data.csv", root / "spans", args.count)
+        split_spans(Path(default_data_root()) / "data.csv", root / "spans", "trip_start_timestamp", args.count)
         folders = spans_in(root / "spans")
         stats = [_stats(folders[n] / "data.csv") for n in folders]
         schema = tfdv.infer_schema(stats[0]["train"])

@@ -82,7 +82,7 @@ def cmd_run_local(args: argparse.Namespace) -> int:
     from pipeline.definition.backend import LocalBackend
 
     config = args.cli.config_from_args(args)
-    data = check_run_data(config.data_dir, config.span, expected_columns(config.model))
+    data = check_run_data(config.data_dir, config.span, expected_columns(config))
     print(f"tollgate: running the compiled Kubeflow pipeline '{config.pipeline_name}' here with kfp.local, "
           f"on {config.data_dir} ({data.rows:,} rows); state in {config.home_dir}", file=sys.stderr)
     steps = f" --train-steps {args.train_steps}" if args.train_steps else ""

@@ -23,8 +23,10 @@ HOME_ENV = "TOLLGATE_HOME"
 CONFIG_ENV = "TOLLGATE_CONFIG"
 USER_ENV = "TOLLGATE_USER"
 DEFAULT_HOME = "~/.tollgate"
-# The built-in example's user module, and the default.
+# The built-in example's user module, and its config: what a config that
+# names no module runs.
 TAXI_MODULE = "trainer.taxi.model"
+EXAMPLE_CONFIG = "tollgate.toml"
 # `span` for "the newest span folder under data_root".
 LATEST = -1
 
@@ -46,20 +48,31 @@ def current_user() -> str:
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    """The user module and how its model is read; the names follow TFX and TFMA."""
+    """The user module and how its model is read; the names follow TFX and TFMA.
+
+    A config that names no module runs the taxi example, with the values in
+    its own config file (EXAMPLE_CONFIG) under the file's own."""
 
     # A module path, or a .py file (relative to the working directory), holding
     # TFX's `preprocessing_fn(inputs)` for Transform and `run_fn(fn_args)` for
     # the Trainer. A file goes to TFX as its `module_file`, with the .py files
     # beside it; a module path must be importable where the steps run.
-    module: str = TAXI_MODULE
-    label_key: str = "big_tipper_xf"  # as TFMA's ModelSpec.label_key
+    module: str = ""
+    label_key: str = ""  # as TFMA's ModelSpec.label_key
     signature_name: str = "serving_default"  # takes serialized tf.Examples
     # Signatures that compute the label from raw examples, as TFMA's ModelSpec.
-    preprocessing_function_names: tuple[str, ...] = ("transform_features",)
+    preprocessing_function_names: tuple[str, ...] = ()
     # A signature from serialized tf.Examples to one vector each, for the
-    # vector index; [embeddings] encoder, when set, is used instead.
-    embedding_signature: str = "embed"
+    # vector index; [embeddings] encoder, when set, is used instead. Neither:
+    # no embeddings, and the run says so.
+    embedding_signature: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    # The column that orders rows in time (Unix seconds), which
+    # `tollgate data split-spans` cuts spans by.
+    time_column: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +94,7 @@ class EvaluatorConfig:
     min_auc: float = 0.7
     # Change threshold: how far AUC may fall below the latest blessed model.
     max_auc_drop: float = 0.01
-    slice_features: tuple[str, ...] = ("trip_start_hour", "payment_type")
+    slice_features: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,7 +108,7 @@ class ValidationConfig:
     # drift check. Between consecutive months of the taxi sample (55 to 478
     # rows each) the largest seen were 0.24, 0.20 and 0.19; one payment type
     # injected measures about 0.6 (bench/drift_thresholds.py).
-    drift_features: tuple[str, ...] = ("payment_type", "company", "trip_start_hour")
+    drift_features: tuple[str, ...] = ()
     max_linf: float = 0.3
     max_jsd: float = 0.25
 
@@ -144,7 +157,7 @@ class EmbeddingsConfig:
     # taking a list of serialized tf.Examples and returning one vector each.
     encoder: str = ""
     splits: tuple[str, ...] = ()  # empty: every split
-    columns: tuple[str, ...] = ("trip_start_hour", "payment_type", "fare", "trip_miles", "company")
+    columns: tuple[str, ...] = ()  # source columns stored beside each vector
     # Empty: Milvus Lite in <home>/milvus/<pipeline_name>.db; or a server,
     # e.g. http://milvus:19530 (its token from $TOLLGATE_MILVUS_TOKEN).
     milvus_uri: str = ""
@@ -215,6 +228,7 @@ class TollgateConfig:
     home: str = ""  # empty: $TOLLGATE_HOME, else ~/.tollgate
     enable_cache: bool = True
     model: ModelConfig = ModelConfig()
+    data: DataConfig = DataConfig()
     trainer: TrainerConfig = TrainerConfig()
     evaluator: EvaluatorConfig = EvaluatorConfig()
     validation: ValidationConfig = ValidationConfig()
@@ -248,6 +262,12 @@ class TollgateConfig:
     @property
     def serving_dir(self) -> Path:
         return self.home_dir / "serving" / self.pipeline_name
+
+    @property
+    def no_encoder(self) -> bool:
+        """Embeddings are on, but nothing can make them: the run says so and
+        makes none, and every other step runs."""
+        return self.embeddings.enabled and not (self.embeddings.encoder or self.model.embedding_signature)
 
     @property
     def milvus_uri(self) -> str:
@@ -352,6 +372,18 @@ def _serving_problems(serving: ServingConfig) -> list[str]:
     return problems
 
 
+def _model_problems(config: TollgateConfig) -> list[str]:
+    problems = []
+    if not config.model.label_key:
+        problems.append("model.label_key must name the label the Evaluator reads (as TFMA's ModelSpec.label_key)")
+    if not config.model.signature_name:
+        problems.append("model.signature_name may not be empty")
+    if not config.data_root and config.model.module != TAXI_MODULE:
+        problems.append("data_root must name your module's CSV (or pass --data); "
+                        "the default data is the taxi example's")
+    return problems
+
+
 def validate(config: TollgateConfig) -> TollgateConfig:
     """Rejects values that would only fail deep inside a run."""
     problems = []
@@ -376,8 +408,7 @@ def validate(config: TollgateConfig) -> TollgateConfig:
         problems.append("span must be a span number, or -1 for the newest")
     if config.validation.max_linf <= 0 or config.validation.max_jsd <= 0:
         problems.append("validation.max_linf and validation.max_jsd must be positive")
-    if not config.model.module or not config.model.label_key or not config.model.signature_name:
-        problems.append("model.module, model.label_key and model.signature_name may not be empty")
+    problems += _model_problems(config)
     schema = config.schema_path
     if schema is not None and not schema.is_file():
         problems.append(f"validation.schema_file {schema} does not exist")
@@ -392,24 +423,33 @@ def validate(config: TollgateConfig) -> TollgateConfig:
     return config
 
 
+def _read_toml(path: str | os.PathLike) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise TollgateError(f"config file {path} does not exist; check --config") from None
+    except tomllib.TOMLDecodeError as err:
+        raise TollgateError(f"config file {path} is not valid TOML: {err}") from None
+
+
+def example_config_path(module: str = TAXI_MODULE) -> Path:
+    """The config file beside a built-in example's module."""
+    # find_spec imports the example's package (no TensorFlow), not its module.
+    spec = importlib.util.find_spec(module.rpartition(".")[0])
+    return Path(list(spec.submodule_search_locations)[0]) / EXAMPLE_CONFIG
+
+
 def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> TollgateConfig:
-    """Defaults, then the TOML file (or $TOLLGATE_CONFIG), then overrides.
+    """Defaults, then the taxi example's config unless a [model] module is
+    named, then the TOML file (or $TOLLGATE_CONFIG), then overrides.
 
     Overrides use dotted names with '__' for the dot, e.g.
     `trainer__train_steps=100`, so CLI flags map onto them one to one.
     """
     path = path or os.environ.get(CONFIG_ENV)
-    values: dict[str, Any] = {}
-    source = "defaults"
-    if path:
-        source = str(path)
-        try:
-            with open(path, "rb") as handle:
-                values = tomllib.load(handle)
-        except FileNotFoundError:
-            raise TollgateError(f"config file {path} does not exist; check --config") from None
-        except tomllib.TOMLDecodeError as err:
-            raise TollgateError(f"config file {path} is not valid TOML: {err}") from None
+    values: dict[str, Any] = _read_toml(path) if path else {}
+    source = str(path) if path else "defaults"
     for dotted, value in overrides.items():
         if value is None:
             continue
@@ -418,7 +458,11 @@ def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Toll
         for parent in parents:
             table = table.setdefault(parent, {})
         table[leaf] = value
-    return validate(_build(TollgateConfig(), values, "", source))
+    base = TollgateConfig()
+    if not values.get("model", {}).get("module"):
+        example = example_config_path()
+        base = _build(base, _read_toml(example), "", str(example))
+    return validate(_build(base, values, "", source))
 
 
 def to_json(config: TollgateConfig) -> str:

@@ -17,10 +17,11 @@ from pipeline.errors import TollgateError
 def cmd_split_spans(args: argparse.Namespace) -> int:
     from pipeline.data.spans import split_spans
 
+    config = config_from_args(args)
     source = Path(args.source or Path(default_data_root()) / "data.csv")
     if not source.is_file():
         raise TollgateError(f"{source} does not exist; pass --source with a CSV file")
-    made = split_spans(source, Path(args.out_dir), args.count)
+    made = split_spans(source, Path(args.out_dir), config.data.time_column, args.count)
     for number, label, rows in made:
         print(f"span-{number:<4} {label:<17} {rows:>6} rows")
     print(f"{len(made)} spans in {args.out_dir}")
@@ -59,7 +60,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     spans = parse_spans(args.spans)
     # Every span's data is checked before the first run starts.
-    checked = {n: check_run_data(config.data_dir, n, expected_columns(config.model)) for n in spans}
+    checked = {n: check_run_data(config.data_dir, n, expected_columns(config)) for n in spans}
     summaries = []
     for index, number in enumerate(spans, start=1):
         print(f"tollgate: backfill span {number} ({index}/{len(spans)}, {checked[number].rows:,} rows)",
@@ -84,10 +85,11 @@ def register(sub, add) -> None:
     """Adds the commands to the `tollgate` parser; `add` makes one subcommand."""
     data = sub.add_parser("data", help="prepare data: spans, a curated schema")
     actions = data.add_subparsers(dest="data_command", required=True)
-    split = actions.add_parser("split-spans", help="cut the taxi sample into span-N folders by trip start time")
+    split = actions.add_parser("split-spans", help="cut a CSV into span-N folders by its [data] time_column")
     split.add_argument("out_dir", help="where the span-N folders go (must hold none yet)")
     split.add_argument("--count", type=int, help="this many equal spans, in time order (default: one per month)")
     split.add_argument("--source", help="the CSV to split (default: the taxi sample)")
+    split.add_argument("--config", help="TOML config file, for [data] time_column (default: $TOLLGATE_CONFIG)")
     split.set_defaults(handler=cmd_split_spans)
     infer = actions.add_parser("infer-schema", help="write a schema inferred from data, to curate and check in")
     infer.add_argument("out", help="the .pbtxt file to write")

@@ -17,9 +17,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline.local.runner import run_pipeline
 
     config = config_from_args(args)
-    data = check_run_data(config.data_dir, config.span, expected_columns(config.model))
+    data = check_run_data(config.data_dir, config.span, expected_columns(config))
     load_user_module(config.model)  # a module that can't serve is refused before anything is written
     check_store(config)  # a store that can't be used is refused before anything starts
+    if config.no_encoder:
+        print("tollgate: embeddings are off: [model] names no embedding_signature and [embeddings] encoder "
+              "is empty; set one of them for `tollgate search`", file=sys.stderr)
     span = "" if data.span is None else f" span {data.span}"
     print(
         f"tollgate: running '{config.pipeline_name}' on {config.data_dir}{span} "

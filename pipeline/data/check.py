@@ -9,7 +9,7 @@ import csv
 import dataclasses
 from pathlib import Path
 
-from pipeline.config import LATEST, TAXI_MODULE, ModelConfig
+from pipeline.config import LATEST, TAXI_MODULE, TollgateConfig
 from pipeline.errors import TollgateError
 from pipeline.data.spans import chosen_span, spans_in
 from trainer.taxi.features import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
@@ -19,21 +19,30 @@ _FIX = "pass --data with a CSV file, or a folder of CSV files, that the model ca
 
 @dataclasses.dataclass(frozen=True)
 class Columns:
-    """The columns a CSV must have, with the kind of value each holds, and
-    the others it may have. None checks only the file's shape: SchemaGen
-    then describes whatever columns it has."""
+    """What a CSV's header must hold. `required`: the model's own columns,
+    with the kind of value each holds; `optional`: the others it may have
+    (None: any, which SchemaGen then describes); `named`: columns the config
+    names, by the key that names them."""
 
-    required: dict[str, str]
-    optional: tuple[str, ...] = ()
+    required: dict[str, str] = dataclasses.field(default_factory=dict)
+    optional: tuple[str, ...] | None = None
+    named: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 TAXI_COLUMNS = Columns(REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
 
 
-def expected_columns(model: ModelConfig) -> Columns | None:
-    """The taxi example's own columns for its module; another module's data is
-    checked for its shape, and its columns by the pipeline's schema."""
-    return TAXI_COLUMNS if model.module == TAXI_MODULE else None
+def expected_columns(config: TollgateConfig) -> Columns:
+    """The taxi example's own columns for its module, and for any module the
+    columns its config names: a slice, drift or embedding column that the
+    data lacks is refused here, not skipped or left empty later."""
+    named = {column: "evaluator.slice_features" for column in config.evaluator.slice_features}
+    named.update({column: "validation.drift_features" for column in config.validation.drift_features})
+    if config.embeddings.enabled and not config.no_encoder:
+        named.update({column: "embeddings.columns" for column in config.embeddings.columns})
+    if config.model.module == TAXI_MODULE:
+        return dataclasses.replace(TAXI_COLUMNS, named=named)
+    return Columns(named=named)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,17 +74,22 @@ def _parses(value: str, kind: str) -> bool:
     return kind == "number" or number.is_integer()
 
 
-def _check_header(path: Path, header: list[str] | None, columns: Columns | None) -> None:
+def _check_header(path: Path, header: list[str] | None, columns: Columns) -> None:
     if not header or not any(cell.strip() for cell in header):
         raise TollgateError(f"{path} is empty; {_FIX}")
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
         raise TollgateError(f"{path} names column(s) {', '.join(twice)} more than once; rename or remove the copies")
-    if columns is None:
-        return
     missing = [name for name in columns.required if name not in header]
     if missing:
         raise TollgateError(f"{path} is missing column(s) {', '.join(missing)}; add them to the header")
+    unnamed = [(name, key) for name, key in columns.named.items() if name not in header]
+    if unnamed:
+        name, key = unnamed[0]
+        raise TollgateError(f"{path} has no column {name!r}, which the config's {key} names; "
+                            "name one of its columns there, or add the column")
+    if columns.optional is None:
+        return
     unknown = [name for name in header if name not in columns.required and name not in columns.optional]
     if unknown:
         # SchemaGen would take them in, and drift checks and embeddings would then differ by file.
@@ -98,7 +112,7 @@ def _check_row(path: Path, line: int, row: list[str], width: int, typed: list) -
             )
 
 
-def check_file(path: Path, columns: Columns | None = TAXI_COLUMNS) -> int:
+def check_file(path: Path, columns: Columns = TAXI_COLUMNS) -> int:
     """Returns the number of data rows; raises TollgateError on bad input."""
     rows, line = 0, 1
     try:
@@ -106,7 +120,7 @@ def check_file(path: Path, columns: Columns | None = TAXI_COLUMNS) -> int:
             reader = csv.reader(handle)
             header = next(reader, None)
             _check_header(path, header, columns)
-            typed = [(header.index(name), name, kind) for name, kind in (columns.required if columns else {}).items()]
+            typed = [(header.index(name), name, kind) for name, kind in columns.required.items()]
             for row in reader:
                 line = reader.line_num
                 if row:
@@ -122,12 +136,12 @@ def check_file(path: Path, columns: Columns | None = TAXI_COLUMNS) -> int:
     return rows
 
 
-def check_data(path: Path, columns: Columns | None = TAXI_COLUMNS) -> DataSummary:
+def check_data(path: Path, columns: Columns = TAXI_COLUMNS) -> DataSummary:
     files = csv_files(path)
     return DataSummary(files=files, rows=sum(check_file(f, columns) for f in files))
 
 
-def check_run_data(root: Path, span: int = LATEST, columns: Columns | None = TAXI_COLUMNS) -> DataSummary:
+def check_run_data(root: Path, span: int = LATEST, columns: Columns = TAXI_COLUMNS) -> DataSummary:
     """Checks what a run will read: the chosen span's folder, or `root` itself."""
     if spans_in(root):
         number, folder = chosen_span(root, span)

@@ -2,7 +2,8 @@
 
 CsvExampleGen reads them through TFX's `{SPAN}` pattern and records the span
 on the Examples artifact, so lineage can say which span trained a model.
-`split_spans` cuts the taxi sample into such folders for demos and tests.
+`split_spans` cuts a CSV into such folders by its `[data] time_column`,
+for demos and tests.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pipeline.config import LATEST
 from pipeline.errors import TollgateError
 
 SPAN_PATTERN = "span-{SPAN}/*.csv"
-TIME_COLUMN = "trip_start_timestamp"
 _FOLDER = re.compile(r"span-(\d+)$")
 
 
@@ -72,20 +72,23 @@ def parse_spans(text: str) -> list[int]:
     return numbers
 
 
-def _read_rows(source: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_rows(source: Path, time_column: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    if not time_column:
+        raise TollgateError("no time column to split by; set [data] time_column to a column of Unix times")
     with open(source, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
-        if not header or TIME_COLUMN not in header:
-            raise TollgateError(f"{source} has no {TIME_COLUMN} column to split by; pass the taxi CSV")
-        at = header.index(TIME_COLUMN)
+        if not header or time_column not in header:
+            raise TollgateError(f"{source} has no {time_column} column to split by; "
+                                "set [data] time_column to one of its columns")
+        at = header.index(time_column)
         rows = []
         for row in reader:
             if not row:
                 continue
             if len(row) != len(header) or not row[at].strip().isdigit():
                 raise TollgateError(
-                    f"{source} line {reader.line_num}: {TIME_COLUMN} must be a Unix time in seconds"
+                    f"{source} line {reader.line_num}: {time_column} must be a Unix time in seconds"
                 )
             rows.append((int(row[at]), row))
     if not rows:
@@ -112,7 +115,7 @@ def _groups(rows: list, count: int | None) -> list[tuple[str, list]]:
     return [(f"{_month(g[0][0])}..{_month(g[-1][0])}", g) for g in groups]
 
 
-def split_spans(source: Path, out_dir: Path, count: int | None = None) -> list[tuple[int, str, int]]:
+def split_spans(source: Path, out_dir: Path, time_column: str, count: int | None = None) -> list[tuple[int, str, int]]:
     """Writes `out_dir/span-N/data.csv` in time order; returns (span, label, rows).
 
     Everything is written to a scratch folder first, so a failure leaves
@@ -120,7 +123,7 @@ def split_spans(source: Path, out_dir: Path, count: int | None = None) -> list[t
     """
     if spans_in(out_dir):
         raise TollgateError(f"{out_dir} already holds span folders; choose an empty folder")
-    header, rows = _read_rows(source)
+    header, rows = _read_rows(source, time_column)
     groups = _groups(rows, count)
     out_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".split-", dir=out_dir))

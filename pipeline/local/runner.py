@@ -63,7 +63,7 @@ def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> 
     """Checks the data (unless `checked` says it was), runs every step, and
     reads the result back from MLMD."""
     if checked is None:
-        check_run_data(config.data_dir, config.span, expected_columns(config.model))
+        check_run_data(config.data_dir, config.span, expected_columns(config))
     load_user_module(config.model)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     log = config.logs_dir / f"run-{config.pipeline_name}-{stamp}.log"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import taxi_rows, write_csv
+from tests.conftest import TAXI_CSV, taxi_rows, write_csv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 CONFIG = "[trainer]\ntrain_steps = {steps}\n[embeddings]\nenabled = false\n"
@@ -136,16 +136,20 @@ def test_a_folder_with_no_csv(team, tmp_path):
     refused(team[0], ("no .csv files in",), "run", "--data", str(tmp_path))
 
 
+# A module's config, complete but for the module itself.
+MODEL = f'data_root = "{TAXI_CSV}"\n[model]\nlabel_key = "big_tipper_xf"\nmodule = "{{}}"\n'
 CONFIGS = {
     "bad TOML": ("[trainer\n", ("is not valid TOML",)),
     "an unknown key": ("[trainer]\ntrian_steps = 5\n", ("unknown config key 'trainer.trian_steps'",)),
     "a wrong type": ("[trainer]\ntrain_steps = 'many'\n", ("trainer.train_steps",)),
     "negative steps": ("[trainer]\ntrain_steps = -5\n", ("trainer.train_steps must be positive",)),
-    "a module that can't be imported": ('[model]\nmodule = "trainer.no_such_model"\n',
+    "a module that can't be imported": (MODEL.format("trainer.no_such_model"),
                                         ("trainer.no_such_model cannot be imported", "ModuleNotFoundError")),
-    "a module without its functions": ('[model]\nmodule = "trainer.encoders"\n',
+    "a module without its functions": (MODEL.format("trainer.encoders"),
                                        ("has no function preprocessing_fn", "which Transform calls")),
-    "a module file that is not there": ('[model]\nmodule = "no/such/model.py"\n', ("does not exist",)),
+    "a module file that is not there": (MODEL.format("no/such/model.py"), ("does not exist",)),
+    "a module without its label": ('[model]\nmodule = "trainer.taxi.model"\nlabel_key = ""\n',
+                                   ("model.label_key must name the label",)),
 }
 
 

@@ -107,7 +107,7 @@ def test_unblessed_model_exits_zero_and_pushes_nothing(tmp_path):
 def test_backfill_of_a_span_that_does_not_exist(tmp_path, small_csv):
     from pipeline.data.spans import split_spans
 
-    split_spans(small_csv, tmp_path / "spans", count=2)
+    split_spans(small_csv, tmp_path / "spans", "trip_start_timestamp", count=2)
     result = tollgate("backfill", "--data", str(tmp_path / "spans"), "--spans", "1-3", home=tmp_path / "home")
     assert_clean_failure(result, tmp_path / "home", "no span 3", "spans 1-2")
     assert not (tmp_path / "home" / "metadata.sqlite").exists()

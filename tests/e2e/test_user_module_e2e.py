@@ -2,15 +2,15 @@
 TFX (tests/e2e/stock/churn.py), on a CSV of its own, named by `[model]` and
 run unchanged through every gate, the sign-off and the release."""
 
-import csv
 import json
 import os
-import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.stock.churn_data import churn_csv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 MODULE = Path(__file__).parent / "stock" / "churn.py"
@@ -24,31 +24,12 @@ train_steps = 150
 eval_steps = 5
 [evaluator]
 slice_features = ["region"]
-[validation]
-drift_features = []
-[embeddings]
-enabled = false
 [serving]
 targets = ["saved_model"]
 repeats = 1
 latency_calls = 20
 examples = 50
 """
-
-
-def churn_csv(path: Path, rows: int) -> Path:
-    """Churn is likelier for older, poorer customers, and in the east."""
-    rng = random.Random(7)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(["age", "income", "region", "churned"])
-        for _ in range(rows):
-            age, income = rng.uniform(18, 80), rng.gauss(50, 15)
-            region = rng.choice(["north", "south", "east", "west"])
-            logit = 0.08 * (age - 50) - 0.1 * (income - 50) + (2.0 if region == "east" else -0.5)
-            out.writerow([round(age, 1), round(income, 2), region, int(logit + rng.gauss(0, 1) > 0)])
-    return path
 
 
 def tollgate(home: Path, *args, user="carol"):
@@ -69,6 +50,9 @@ def test_a_stock_tfx_module_runs_unchanged_through_the_gates_to_release(tmp_path
     done = tollgate(home, "run", "--config", str(config), "--data", str(data), "--json")
     assert done.returncode == 0, done.stderr[-3000:]
     run = json.loads(done.stdout)
+    # It has no embedding signature, and says so once; every other step runs.
+    assert done.stderr.count("embeddings are off: [model] names no embedding_signature") == 1
+    assert "EmbeddingExporter" not in {step["node"] for step in run["steps"]}
     assert run["blessed"] is True and run["metrics"]["overall"]["auc"] > 0.7, run["metrics"]
     assert run["metrics"]["worst_slice"]["slice"].startswith("region=")
     assert tollgate(home, "approve", str(run["model_id"]), "--by", "alice", user="alice").returncode == 0
@@ -77,7 +61,7 @@ def test_a_stock_tfx_module_runs_unchanged_through_the_gates_to_release(tmp_path
     served = Path(json.loads(released.stdout)["pushed"])
     assert (served / "saved_model.pb").is_file()
     lineage = json.loads(tollgate(home, "lineage", str(run["model_id"]), "--json").stdout)
-    version = load_user_module(load_config(str(config)).model).code_version
+    version = load_user_module(load_config(str(config), data_root=str(data)).model).code_version
     assert lineage["trainer"]["code_version"] == version
     assert [r["targets"] for r in lineage["releases"]] == ["saved_model"]
     assert MODULE.read_bytes() == source  # run as written

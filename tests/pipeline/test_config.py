@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import TollgateConfig, load_config
+from pipeline.config import TAXI_MODULE, TollgateConfig, _build, example_config_path, load_config
 from pipeline.errors import TollgateError
 
 
@@ -13,11 +13,16 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_defaults_without_a_file(monkeypatch, tmp_path):
+def test_defaults_without_a_file_run_the_taxi_example(monkeypatch, tmp_path):
+    import tomllib
+
     monkeypatch.delenv("TOLLGATE_CONFIG", raising=False)
     monkeypatch.setenv("TOLLGATE_HOME", str(tmp_path))
     config = load_config()
-    assert config == TollgateConfig()
+    example = tomllib.loads(example_config_path().read_text())
+    assert config == _build(TollgateConfig(), example, "", "example")
+    assert config.model.module == TAXI_MODULE and config.data.time_column == "trip_start_timestamp"
+    assert config.trainer == TollgateConfig().trainer
     assert config.home_dir == tmp_path.resolve()
     assert config.sqlite_path == tmp_path.resolve() / "metadata.sqlite"
     assert config.data_dir.name == "simple" and (config.data_dir / "data.csv").exists()
@@ -98,4 +103,25 @@ def test_one_store_type_for_here_and_for_the_cluster(tmp_path):
 def test_readme_lists_every_key_with_its_default(tmp_path):
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     block = readme.split("## Configuration", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
-    assert load_config(write(tmp_path, block)) == TollgateConfig()
+    import tomllib
+
+    assert _build(TollgateConfig(), tomllib.loads(block), "", "README") == TollgateConfig()
+
+
+def test_a_named_module_takes_none_of_the_taxi_examples_values(tmp_path):
+    config = load_config(write(tmp_path, '[model]\nmodule = "churn.py"\nlabel_key = "churned"\n'), data_root="d.csv")
+    assert (config.model.module, config.model.label_key) == ("churn.py", "churned")
+    assert config.model.preprocessing_function_names == () and config.model.embedding_signature == ""
+    assert config.evaluator.slice_features == () and config.validation.drift_features == ()
+    assert config.embeddings.columns == () and config.data.time_column == ""
+    # Keys the example leaves alone, and the file's own, are as ever.
+    assert config.trainer == TollgateConfig().trainer
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[model]\nmodule = "churn.py"\n', "model.label_key must name the label"),
+    ('[model]\nmodule = "churn.py"\nlabel_key = "churned"\n', "data_root must name your module's CSV"),
+])
+def test_a_named_module_needs_its_label_and_its_data(tmp_path, text, words):
+    with pytest.raises(TollgateError, match=words):
+        load_config(write(tmp_path, text))

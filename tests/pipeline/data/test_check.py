@@ -1,6 +1,7 @@
 import pytest
 
-from pipeline.data.check import check_data
+from pipeline.config import load_config
+from pipeline.data.check import check_data, expected_columns
 from pipeline.errors import TollgateError
 from tests.conftest import TAXI_CSV, taxi_rows, write_csv
 
@@ -67,3 +68,34 @@ def test_ragged_row(tmp_path):
     path = write_csv(tmp_path / "r.csv", header, rows)
     with pytest.raises(TollgateError, match="line 3 has 3 fields"):
         check_data(path)
+
+
+def _churn(tmp_path, header="age,region,churned\n"):
+    path = tmp_path / "churn.csv"
+    path.write_text(header + "40,east,1\n22,west,0\n")
+    return path
+
+
+def _module_config(path, **overrides):
+    return load_config(None, model__module="churn.py", model__label_key="churned", data_root=str(path), **overrides)
+
+
+def test_another_modules_csv_is_checked_for_its_shape_not_the_taxi_columns(tmp_path):
+    path = _churn(tmp_path)
+    assert check_data(path, expected_columns(_module_config(path))).rows == 2
+    with pytest.raises(TollgateError, match="missing column"):
+        check_data(path, expected_columns(load_config(None)))
+
+
+@pytest.mark.parametrize("key, value", [
+    ("evaluator__slice_features", ["colour"]),
+    ("validation__drift_features", ["colour"]),
+    ("embeddings__columns", ["colour"]),
+])
+def test_a_column_the_config_names_and_the_data_lacks_is_one_line(tmp_path, key, value):
+    path = _churn(tmp_path)
+    config = _module_config(path, model__embedding_signature="embed", **{key: value})
+    with pytest.raises(TollgateError) as error:
+        check_data(path, expected_columns(config))
+    message = str(error.value)
+    assert "no column 'colour'" in message and key.replace("__", ".") in message and "\n" not in message

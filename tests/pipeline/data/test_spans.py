@@ -11,10 +11,12 @@ from pipeline.config import LATEST
 from pipeline.data.spans import chosen_span, parse_spans, split_spans, spans_in
 from tests.conftest import taxi_rows, write_csv
 
+TIME = "trip_start_timestamp"  # the taxi example's [data] time_column
+
 
 def _times(path):
     with open(path, newline="") as handle:
-        return [int(row["trip_start_timestamp"]) for row in csv.DictReader(handle)]
+        return [int(row[TIME]) for row in csv.DictReader(handle)]
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def sample(tmp_path):
 
 
 def test_monthly_spans_keep_every_row_in_time_order(sample, tmp_path):
-    made = split_spans(sample, tmp_path / "spans")
+    made = split_spans(sample, tmp_path / "spans", TIME)
     folders = spans_in(tmp_path / "spans")
     assert list(folders) == list(range(1, len(made) + 1))
     per_span = [_times(folders[n] / "data.csv") for n in folders]
@@ -37,15 +39,15 @@ def test_monthly_spans_keep_every_row_in_time_order(sample, tmp_path):
 
 
 def test_count_makes_equal_spans(sample, tmp_path):
-    made = split_spans(sample, tmp_path / "spans", count=3)
+    made = split_spans(sample, tmp_path / "spans", TIME, count=3)
     assert [rows for _, _, rows in made] == [200, 200, 200]
 
 
 def test_existing_spans_are_not_overwritten(sample, tmp_path):
-    split_spans(sample, tmp_path / "spans", count=2)
+    split_spans(sample, tmp_path / "spans", TIME, count=2)
     before = (tmp_path / "spans" / "span-1" / "data.csv").read_bytes()
     with pytest.raises(TollgateError, match="already holds span folders"):
-        split_spans(sample, tmp_path / "spans", count=3)
+        split_spans(sample, tmp_path / "spans", TIME, count=3)
     assert (tmp_path / "spans" / "span-1" / "data.csv").read_bytes() == before
     assert sorted(p.name for p in (tmp_path / "spans").iterdir()) == ["span-1", "span-2"]
 
@@ -55,12 +57,12 @@ def test_a_bad_timestamp_names_the_line_and_writes_nothing(tmp_path):
     rows[3][header.index("trip_start_timestamp")] = "yesterday"
     source = write_csv(tmp_path / "bad.csv", header, rows)
     with pytest.raises(TollgateError, match="line 5: trip_start_timestamp"):
-        split_spans(source, tmp_path / "spans")
+        split_spans(source, tmp_path / "spans", TIME)
     assert not spans_in(tmp_path / "spans")
 
 
 def test_latest_or_chosen_span(sample, tmp_path):
-    split_spans(sample, tmp_path / "spans", count=3)
+    split_spans(sample, tmp_path / "spans", TIME, count=3)
     assert chosen_span(tmp_path / "spans", LATEST)[0] == 3
     assert chosen_span(tmp_path / "spans", 2)[1].name == "span-2"
     with pytest.raises(TollgateError, match=r"no span 7 .*spans 1-3"):
@@ -83,3 +85,14 @@ def test_span_lists(text, spans):
 def test_bad_span_lists_are_refused(text):
     with pytest.raises(TollgateError, match="spans"):
         parse_spans(text)
+
+
+def test_any_csv_splits_by_the_configured_time_column(tmp_path):
+    rows = [[str(1_600_000_000 + 40 * 86_400 * (i % 3)), str(i)] for i in range(9)]
+    source = write_csv(tmp_path / "events.csv", ["seen_at", "value"], rows)
+    made = split_spans(source, tmp_path / "spans", "seen_at")
+    assert [rows for _, _, rows in made] == [3, 3, 3]
+    with pytest.raises(TollgateError, match="no trip_start_timestamp column to split by; set \\[data\\] time_column"):
+        split_spans(source, tmp_path / "other", TIME)
+    with pytest.raises(TollgateError, match="set \\[data\\] time_column"):
+        split_spans(source, tmp_path / "other", "")

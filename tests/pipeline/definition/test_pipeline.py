@@ -76,7 +76,7 @@ def test_single_file_becomes_an_exact_pattern(tmp_path, small_csv):
 def test_span_folders_become_a_span_pattern(tmp_path, small_csv):
     from pipeline.data.spans import split_spans
 
-    split_spans(small_csv, tmp_path / "spans", count=2)
+    split_spans(small_csv, tmp_path / "spans", "trip_start_timestamp", count=2)
 
     def span_range(**overrides):
         config = load_config(None, home=str(tmp_path), data_root=str(tmp_path / "spans"), **overrides)
