@@ -11,8 +11,10 @@ its own process on an empty state directory:
             Pusher), with in-memory Beam on one worker: its fastest honest
             local setup (multi-process Beam is slower on two cores)
   tollgate  the same module named by [model], with the data and drift
-            gates, the serving check and the sign-off; the run ends at the
-            sign-off, as nobody approves in a bench
+            gates, the serving check, the sign-off and embeddings (by the
+            configured encoder, as the module exports no embedding
+            signature); the run ends at the sign-off, as nobody approves in
+            a bench, so the index push that waits on the release is left out
 
 Prints wall times, the ratio, and seconds per component from MLMD.
 
@@ -100,6 +102,8 @@ def _tollgate_pipeline(root: Path, data: Path, steps: int):
         model__module=str(MODULE), model__label_key="churned",
         model__preprocessing_function_names=["transform_features"],
         evaluator__slice_features=["region"], validation__drift_features=["region"],
+        # The module has no embedding signature: an encoder makes the vectors.
+        embeddings__encoder="trainer.encoders.hashed_text", embeddings__columns=["region", "age"],
     )
     store_for(config)  # as the local runner does: the store exists before TFX connects to it
     return create_pipeline(config)
