@@ -1,8 +1,8 @@
 """EmbeddingExporter: every example of a run, as a vector from the trained model.
 
 Inputs are the examples and the model. Each split's serialized examples go
-through Beam's RunInference with the model's `signature_name` signature
-(or the `encoder` function named instead), and come out as Parquet shards: the
+through Beam's RunInference with the model's `signature_name` signature (or
+the `encoder` function named instead), and come out as Parquet shards: the
 example key (a hash of the example), its split, the vector, and the source
 columns named in `columns`, as text. The Embeddings artifact records
 `dimension`, `count`, `model_id`, `split` (the splits exported, comma

@@ -2,9 +2,10 @@
 
 An encoder is any function `encode(serialized) -> array [n, d]`, given a
 sequence (a numpy array) of serialized tf.Examples.
-By default it is a signature of the trained model (`embed` unless named); an `encoder` setting
-of "package.module.function" names another one (a pre-trained text or image
-encoder, say), which the same exporter and index then serve.
+By default it is one of the trained model's signatures (`[model]
+embedding_signature`); an `encoder` setting of "package.module.function"
+names another one (a pre-trained text or image encoder, say), which the same
+exporter and index then serve.
 """
 
 from __future__ import annotations

@@ -190,9 +190,11 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
     transform.add_upstream_node(anomaly_gate)
     hparams = config.trainer
     base_model = _base_model() if hparams.warm_start else None
+    # A stock run_fn reads Transform's output; one that applies the graph itself, the raw examples.
+    examples = transform.outputs["transformed_examples"] if module.materialize else example_gen.outputs["examples"]
     trainer = tfx.components.Trainer(
         **module.trainer_args(),
-        examples=transform.outputs["transformed_examples"] if module.materialize else example_gen.outputs["examples"],
+        examples=examples,
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
         base_model=base_model.outputs["model"] if base_model else None,
