@@ -53,7 +53,7 @@ def image_reference(config: TollgateConfig, override: str | None = None) -> str:
 
 def cluster_config(config: TollgateConfig, image: str) -> TollgateConfig:
     """The config as the pods see it: state on the volume, Tollgate's store on the cluster."""
-    if config.model.module.endswith(".py"):
+    if config.model.is_file:
         # TFX would package a file into a wheel under the pipeline root, a
         # path on the cluster's volume that this machine cannot write.
         raise TollgateError(f"on Kubeflow, [model] module must be a module path in the image, not the file "

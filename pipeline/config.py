@@ -67,6 +67,11 @@ class ModelConfig:
     # no embeddings, and the run says so.
     embedding_signature: str = ""
 
+    @property
+    def is_file(self) -> bool:
+        """A .py file, handed to TFX as its module_file; else a module path."""
+        return self.module.endswith(".py")
+
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
@@ -262,6 +267,10 @@ class TollgateConfig:
     @property
     def serving_dir(self) -> Path:
         return self.home_dir / "serving" / self.pipeline_name
+
+    @property
+    def makes_embeddings(self) -> bool:
+        return self.embeddings.enabled and not self.no_encoder
 
     @property
     def no_encoder(self) -> bool:
@@ -472,7 +481,7 @@ def to_json(config: TollgateConfig) -> str:
             config, home=str(config.home_dir), data_root=str(config.data_dir),
             validation=dataclasses.replace(config.validation, schema_file=str(config.schema_path or "")),
         )
-        if config.model.module.endswith(".py"):
+        if config.model.is_file:
             config = dataclasses.replace(config, model=dataclasses.replace(
                 config.model, module=str(Path(config.model.module).resolve())))
     return json.dumps(dataclasses.asdict(config), sort_keys=True)

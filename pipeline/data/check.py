@@ -38,7 +38,7 @@ def expected_columns(config: TollgateConfig) -> Columns:
     data lacks is refused here, not skipped or left empty later."""
     named = {column: "evaluator.slice_features" for column in config.evaluator.slice_features}
     named.update({column: "validation.drift_features" for column in config.validation.drift_features})
-    if config.embeddings.enabled and not config.no_encoder:
+    if config.makes_embeddings:
         named.update({column: "embeddings.columns" for column in config.embeddings.columns})
     if config.model.module == TAXI_MODULE:
         return dataclasses.replace(TAXI_COLUMNS, named=named)

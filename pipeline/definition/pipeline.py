@@ -236,7 +236,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         *([base_model] if base_model else []), trainer, baseline, evaluator, serving_check, sign_off,
         pusher, publish,
     ]
-    if config.embeddings.enabled and not config.no_encoder:
+    if config.makes_embeddings:
         components += _embeddings(config, example_gen, trainer, publish)
     return tfx.dsl.Pipeline(
         pipeline_name=config.pipeline_name,

@@ -43,13 +43,10 @@ class UserModule:
         return {"module_file": self.file} if self.file else {"run_fn": f"{self.name}.run_fn"}
 
 
-def is_file(name: str) -> bool:
-    return name.endswith(".py")
-
-
-def _import(name: str) -> ModuleType:
+def _import(model: ModelConfig) -> ModuleType:
+    name = model.module
     try:
-        if not is_file(name):
+        if not model.is_file:
             return importlib.import_module(name)
         path = Path(name).resolve()
         if not path.is_file():
@@ -71,12 +68,13 @@ def _import(name: str) -> ModuleType:
                             f"{_FIX}") from None
 
 
-def source_files(name: str, module: ModuleType) -> tuple[Path, list[Path]]:
+def source_files(model: ModelConfig, module: ModuleType) -> tuple[Path, list[Path]]:
     """What the version covers, and the folder their names are taken from: a
     file and the .py files beside it (what TFX packages with a module_file),
     or the whole top-level package of a module path, since a module may
     import anything in its package."""
-    if is_file(name):
+    name = model.module
+    if model.is_file:
         folder = Path(name).resolve().parent
         return folder, sorted(folder.glob("*.py"))
     top = sys.modules[name.split(".")[0]]
@@ -101,15 +99,15 @@ def code_version(files: list[Path], root: Path) -> str:
 
 def load_user_module(model: ModelConfig) -> UserModule:
     """The configured module, imported and checked; TollgateError if it can't serve."""
-    module = _import(model.module)
+    module = _import(model)
     for function, step in FUNCTIONS.items():
         if not callable(getattr(module, function, None)):
             raise TollgateError(f"[model] module {model.module} has no function {function}, which {step} calls; "
                                 f"{_FIX}")
-    root, files = source_files(model.module, module)
+    root, files = source_files(model, module)
     return UserModule(
         name=model.module,
-        file=str(Path(model.module).resolve()) if is_file(model.module) else "",
+        file=str(Path(model.module).resolve()) if model.is_file else "",
         code_version=code_version(files, root),
         materialize=getattr(module, APPLIES_TRANSFORM, False) is not True,
     )
