@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -66,6 +67,7 @@ class ModelConfig:
     # vector index; [embeddings] encoder, when set, is used instead. Neither:
     # no embeddings, and the run says so.
     embedding_signature: str = ""
+    problem: str = ""  # binary, multiclass or regression: picks the default metrics
 
     @property
     def is_file(self) -> bool:
@@ -94,11 +96,39 @@ class TrainerConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class MetricConfig:
+    """One metric the Evaluator holds a model to, on the overall slice."""
+
+    name: str = ""  # see METRICS
+    # Value threshold: at least this, or at most for a metric where lower is better.
+    threshold: float | None = None
+    # Change threshold: how far it may get worse than the latest blessed model.
+    max_change: float | None = None
+
+
+# The metrics a config may name: TFMA's (or Keras') class, the key its
+# results go under, and whether higher is better.
+METRICS = {
+    "auc": ("AUC", "auc", True),
+    "binary_accuracy": ("BinaryAccuracy", "binary_accuracy", True),
+    "accuracy": ("SparseCategoricalAccuracy", "sparse_categorical_accuracy", True),
+    "rmse": ("RootMeanSquaredError", "root_mean_squared_error", False),
+    "mae": ("MeanAbsoluteError", "mean_absolute_error", False),
+}
+# What a problem is held to when [[evaluator.metrics]] names nothing. RMSE
+# has no default value threshold: its scale is the label's.
+PROBLEMS = {
+    "binary": (MetricConfig("auc", 0.7, 0.01),),
+    "multiclass": (MetricConfig("accuracy", 0.8, 0.01),),
+    "regression": (MetricConfig("rmse", None, None),),
+}
+
+
+@dataclasses.dataclass(frozen=True)
 class EvaluatorConfig:
-    # Value threshold: a model below this AUC is never blessed.
-    min_auc: float = 0.7
-    # Change threshold: how far AUC may fall below the latest blessed model.
-    max_auc_drop: float = 0.01
+    # [[evaluator.metrics]] tables; the first is the one the worst slice, the
+    # pages and the audit rank by. Empty: [model] problem's (PROBLEMS).
+    metrics: tuple[MetricConfig, ...] = ()
     slice_features: tuple[str, ...] = ()
 
 
@@ -273,6 +303,11 @@ class TollgateConfig:
         return self.embeddings.enabled and not self.no_encoder
 
     @property
+    def metrics(self) -> tuple[MetricConfig, ...]:
+        """What blesses a model: the configured metrics, else the problem's."""
+        return self.evaluator.metrics or PROBLEMS.get(self.model.problem, ())
+
+    @property
     def no_encoder(self) -> bool:
         """Embeddings are on, but nothing can make them: the run says so and
         makes none, and every other step runs."""
@@ -313,6 +348,8 @@ class TollgateConfig:
 
 def _coerce(value: Any, default: Any, key: str, source: str) -> Any:
     """Checks a TOML value against the default's type; tuples from lists."""
+    if default is None:  # an optional number
+        default = 0.0
     if isinstance(default, tuple):
         if not isinstance(value, list):
             raise TollgateError(f"config key '{key}' in {source} must be a list")
@@ -334,6 +371,12 @@ def _coerce(value: Any, default: Any, key: str, source: str) -> Any:
     return value
 
 
+def _table_type(base: Any, name: str):
+    """The dataclass of a field that holds a tuple of them ([[tables]] in TOML), else None."""
+    args = typing.get_args(typing.get_type_hints(type(base))[name])
+    return args[0] if args and dataclasses.is_dataclass(args[0]) else None
+
+
 def _build(base: Any, values: Mapping[str, Any], prefix: str, source: str):
     """`base` (a config dataclass instance) with `values` laid over it."""
     known = {f.name for f in dataclasses.fields(base)}
@@ -346,7 +389,12 @@ def _build(base: Any, values: Mapping[str, Any], prefix: str, source: str):
                 f"unknown config key '{key}' in {source}; known keys here: {choices}"
             )
         default = getattr(base, name)
-        if dataclasses.is_dataclass(default):
+        element = _table_type(base, name)
+        if element is not None:
+            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+                raise TollgateError(f"config key '{key}' in {source} must be a list of tables, [[{key}]]")
+            kwargs[name] = tuple(_build(element(), item, f"{key}.", source) for item in value)
+        elif dataclasses.is_dataclass(default):
             if not isinstance(value, dict):
                 raise TollgateError(f"config key '{key}' in {source} must be a table")
             kwargs[name] = _build(default, value, f"{key}.", source)
@@ -381,8 +429,19 @@ def _serving_problems(serving: ServingConfig) -> list[str]:
     return problems
 
 
+def _metric_problems(config: TollgateConfig) -> list[str]:
+    if config.model.problem not in PROBLEMS:
+        return [f"model.problem must be one of {', '.join(PROBLEMS)}, which picks the default metrics"]
+    unknown = sorted({m.name for m in config.metrics} - set(METRICS))
+    if unknown:
+        return [f"evaluator.metrics: unknown metric {', '.join(map(repr, unknown))}; "
+                f"choose from {', '.join(METRICS)}"]
+    negative = [m.name for m in config.metrics if m.max_change is not None and m.max_change < 0]
+    return [f"evaluator.metrics: max_change of {', '.join(negative)} may not be negative"] if negative else []
+
+
 def _model_problems(config: TollgateConfig) -> list[str]:
-    problems = []
+    problems = _metric_problems(config)
     if not config.model.label_key:
         problems.append("model.label_key must name the label the Evaluator reads (as TFMA's ModelSpec.label_key)")
     if not config.model.signature_name:

@@ -4,21 +4,61 @@ import json
 
 import tensorflow_model_analysis as tfma
 
-from pipeline.config import EvaluatorConfig, ModelConfig
+from pipeline.config import METRICS, MetricConfig, TollgateConfig
 
 # Twenty-one points from 0 to 1: a readable curve, and 0.5 for the matrix.
 CURVE_THRESHOLDS = [round(i / 20, 2) for i in range(21)]
+# Measured for every model of a problem, whether or not a threshold names them.
+_REPORTED = {
+    "binary": ["ExampleCount", "BinaryAccuracy", "MeanLabel"],
+    "multiclass": ["ExampleCount", "SparseCategoricalAccuracy"],
+    "regression": ["ExampleCount", "MeanLabel", "MeanPrediction", "RootMeanSquaredError", "MeanAbsoluteError"],
+}
 
 
-def eval_config(config: EvaluatorConfig, model: ModelConfig) -> tfma.EvalConfig:
-    auc_threshold = tfma.MetricThreshold(
-        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": config.min_auc}),
+def _threshold(metric: MetricConfig) -> tfma.MetricThreshold | None:
+    _, _, higher = METRICS[metric.name]
+    threshold = tfma.MetricThreshold()
+    if metric.threshold is not None:
+        bound = "lower_bound" if higher else "upper_bound"
+        threshold.value_threshold.CopyFrom(tfma.GenericValueThreshold(**{bound: {"value": metric.threshold}}))
+    if metric.max_change is not None:
         # Ignored by TFMA when no baseline was resolved (the first release).
-        change_threshold=tfma.GenericChangeThreshold(
-            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
-            absolute={"value": -config.max_auc_drop},
-        ),
-    )
+        threshold.change_threshold.CopyFrom(tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.HIGHER_IS_BETTER if higher else tfma.MetricDirection.LOWER_IS_BETTER,
+            absolute={"value": -metric.max_change if higher else metric.max_change},
+        ))
+    return threshold if metric.threshold is not None or metric.max_change is not None else None
+
+
+def _metric(class_name: str, metric: MetricConfig | None) -> tfma.MetricConfig:
+    config = tfma.MetricConfig(class_name=class_name)
+    if class_name == "AUC":
+        # 1,000 thresholds resolve AUC to 0.001, finer than any gate here;
+        # TFMA's default of 10,000 costs 10x the work.
+        config.config = '{"num_thresholds": 1000}'
+    threshold = _threshold(metric) if metric else None
+    if threshold is not None:
+        # Gate on the overall slice only: small slices (a rare payment type)
+        # are reported, not held to the bar.
+        config.per_slice_thresholds.append(
+            tfma.PerSliceMetricThreshold(slicing_specs=[tfma.SlicingSpec()], threshold=threshold))
+    return config
+
+
+def _metrics(config: TollgateConfig) -> list[tfma.MetricConfig]:
+    gated = {METRICS[m.name][0]: m for m in config.metrics}
+    names = list(dict.fromkeys([*_REPORTED[config.model.problem], *gated]))
+    metrics = [_metric(name, gated.get(name)) for name in names]
+    if config.model.problem == "binary":
+        # The ROC curve and the confusion matrix, for the pages and the KFP UI.
+        metrics.append(tfma.MetricConfig(class_name="ConfusionMatrixAtThresholds",
+                                         config=json.dumps({"thresholds": CURVE_THRESHOLDS})))
+    return metrics
+
+
+def eval_config(config: TollgateConfig) -> tfma.EvalConfig:
+    model = config.model
     return tfma.EvalConfig(
         model_specs=[
             tfma.ModelSpec(
@@ -28,33 +68,6 @@ def eval_config(config: EvaluatorConfig, model: ModelConfig) -> tfma.EvalConfig:
             )
         ],
         slicing_specs=[tfma.SlicingSpec()]
-        + [tfma.SlicingSpec(feature_keys=[key]) for key in config.slice_features],
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=[
-                    tfma.MetricConfig(class_name="ExampleCount"),
-                    tfma.MetricConfig(class_name="BinaryAccuracy"),
-                    # The share of positive labels: 0 or 1 says a slice has one class only.
-                    tfma.MetricConfig(class_name="MeanLabel"),
-                    # The ROC curve and the confusion matrix, for the KFP UI.
-                    tfma.MetricConfig(
-                        class_name="ConfusionMatrixAtThresholds",
-                        config=json.dumps({"thresholds": CURVE_THRESHOLDS}),
-                    ),
-                    # 1,000 thresholds resolve AUC to 0.001, finer than any
-                    # gate here; TFMA's default of 10,000 costs 10x the work.
-                    tfma.MetricConfig(
-                        class_name="AUC",
-                        config='{"num_thresholds": 1000}',
-                        # Gate on the overall slice only: small slices (a rare
-                        # payment type) are reported, not held to the bar.
-                        per_slice_thresholds=[
-                            tfma.PerSliceMetricThreshold(
-                                slicing_specs=[tfma.SlicingSpec()], threshold=auc_threshold
-                            )
-                        ],
-                    ),
-                ]
-            )
-        ],
+        + [tfma.SlicingSpec(feature_keys=[key]) for key in config.evaluator.slice_features],
+        metrics_specs=[tfma.MetricsSpec(metrics=_metrics(config))],
     )

@@ -212,7 +212,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=baseline.outputs["model"],
-        eval_config=eval_config(config.evaluator, config.model),
+        eval_config=eval_config(config),
     )
     serving_check = _serving_check(config, example_gen, trainer, evaluator)
     sign_off = _sign_off(config, backend, trainer, evaluator, serving_check)
