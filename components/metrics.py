@@ -1,16 +1,50 @@
-"""Reads the Evaluator's metrics: by slice for the candidate or the baseline,
-the overall and worst slices, and the confusion matrices behind the ROC curve."""
+"""The metrics Tollgate knows, and how slices are ranked by them: the overall
+and worst slices. Plain Python, so lineage queries use it without TensorFlow;
+components/results.py reads them from the Evaluator's output."""
 
 from __future__ import annotations
 
 import dataclasses
 
-# A slice this small has too noisy an AUC to be called the worst.
+
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    name: str  # as a config names it
+    class_name: str  # TFMA's (Keras') metric class
+    key: str  # the name its results go under
+    label: str  # for people
+    higher_is_better: bool = True
+
+
+METRICS = {m.name: m for m in (
+    Metric("auc", "AUC", "auc", "AUC"),
+    Metric("binary_accuracy", "BinaryAccuracy", "binary_accuracy", "accuracy"),
+    Metric("accuracy", "SparseCategoricalAccuracy", "sparse_categorical_accuracy", "accuracy"),
+    Metric("rmse", "RootMeanSquaredError", "root_mean_squared_error", "RMSE", higher_is_better=False),
+    Metric("mae", "MeanAbsoluteError", "mean_absolute_error", "MAE", higher_is_better=False),
+)}
+BY_CLASS = {m.class_name: m for m in METRICS.values()}
+# What records written before metrics were configurable were ranked by.
+AUC = METRICS["auc"]
+# A slice this small has too noisy a metric to be called the worst.
 MIN_SLICE_EXAMPLES = 50
-KEY_METRICS = ("auc", "binary_accuracy", "example_count", "mean_label")
-CURVE = "confusion_matrix_at_thresholds"
-# How TFMA names the models: "" when there is no baseline, else these two.
-CANDIDATE, BASELINE = ("", "candidate"), ("baseline",)
+
+
+def primary_metric(class_names: list[str]) -> Metric:
+    """The metric a model is ranked by: the eval config lists the configured
+    metrics first, so the first one Tollgate knows."""
+    return next((BY_CLASS[name] for name in class_names if name in BY_CLASS), AUC)
+
+
+def configured_metric(eval_config: dict) -> Metric:
+    """The primary metric of an eval config as JSON (as TFX records it in MLMD)."""
+    specs = (eval_config or {}).get("metrics_specs", [])
+    return primary_metric([m.get("class_name", "") for spec in specs for m in spec.get("metrics", [])])
+
+
+def summary_metric(summary: dict) -> Metric:
+    """The metric an eval summary was ranked by (AUC for summaries older than the choice)."""
+    return METRICS.get((summary or {}).get("metric", ""), AUC)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,69 +53,26 @@ class SliceMetrics:
     metrics: dict
 
 
-def _slice_name(slice_key) -> str:
-    parts = []
-    for key in slice_key.single_slice_keys:
-        kind = key.WhichOneof("kind")
-        value = getattr(key, kind)
-        parts.append(f"{key.column}={value.decode() if isinstance(value, bytes) else value}")
-    return ",".join(parts) or "overall"
-
-
-def _records(evaluation_uri: str):
-    import tensorflow_model_analysis as tfma  # heavy: only when metrics are read
-
-    return tfma.load_metrics(evaluation_uri)
-
-
-def _slices(records, models: tuple) -> list[SliceMetrics]:
-    slices = []
-    for record in records:
-        values = {}
-        for item in record.metric_keys_and_values:
-            key = item.key
-            if key.is_diff or key.model_name not in models:
-                continue
-            if key.name in KEY_METRICS and item.value.HasField("double_value"):
-                values[key.name] = item.value.double_value.value
-        if values:
-            slices.append(SliceMetrics(_slice_name(record.slice_key), values))
-    return slices
-
-
-def read_slices(evaluation_uri: str) -> tuple[list[SliceMetrics], list[SliceMetrics]]:
-    """(candidate, baseline) metrics per slice, diff values left out, from one read;
-    a model's list leaves out the slices it lacks, and the baseline's is empty
-    for a first model."""
-    records = list(_records(evaluation_uri))
-    return _slices(records, CANDIDATE), _slices(records, BASELINE)
-
-
-def read_curve(evaluation_uri: str) -> list:
-    """The candidate's confusion matrices at each threshold, on the overall slice."""
-    for record in _records(evaluation_uri):
-        if _slice_name(record.slice_key) != "overall":
-            continue
-        for item in record.metric_keys_and_values:
-            if item.key.name == CURVE and item.key.model_name in CANDIDATE:
-                return list(item.value.confusion_matrix_at_thresholds.matrices)
-    return []
-
-
 def one_class(metrics: dict) -> bool:
     """Every label in the slice is the same, so AUC is undefined there (TFMA reports 0)."""
     return metrics.get("mean_label") in (0.0, 1.0)
 
 
-def rankable(metrics: dict) -> bool:
-    """Enough examples of both classes for the slice's AUC to mean something."""
-    auc = metrics.get("auc")
-    return (auc is not None and auc == auc and not one_class(metrics)
-            and metrics.get("example_count", 0) >= MIN_SLICE_EXAMPLES)
+def rankable(metrics: dict, metric: Metric) -> bool:
+    """Enough examples for the slice's metric to mean something, and for
+    AUC, both classes."""
+    value = metrics.get(metric.key)
+    return (value is not None and value == value and metrics.get("example_count", 0) >= MIN_SLICE_EXAMPLES
+            and not (metric.key == "auc" and one_class(metrics)))
 
 
-def overall_and_worst(slices: list[SliceMetrics]) -> tuple[dict, SliceMetrics | None]:
+def worse_first(value: float, metric: Metric) -> float:
+    """A sort key that puts the worst value first, whichever way the metric points."""
+    return value if metric.higher_is_better else -value
+
+
+def overall_and_worst(slices: list[SliceMetrics], metric: Metric) -> tuple[dict, SliceMetrics | None]:
     overall = next((s.metrics for s in slices if s.slice == "overall"), {})
-    ranked = [s for s in slices if s.slice != "overall" and rankable(s.metrics)]
-    worst = min(ranked, key=lambda s: s.metrics["auc"], default=None)
+    ranked = [s for s in slices if s.slice != "overall" and rankable(s.metrics, metric)]
+    worst = min(ranked, key=lambda s: worse_first(s.metrics[metric.key], metric), default=None)
     return overall, worst

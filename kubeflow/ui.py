@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from components import artifact_types
-from components.metrics import read_curve
+from components.results import read_curve
 from components.signoff.records import signoff_state
 from kubeflow.node import NodeTask
 from pipeline.lineage import serving as serving_text

@@ -18,6 +18,7 @@ import typing
 from pathlib import Path
 from typing import Any, Mapping
 
+from components.metrics import METRICS
 from pipeline.errors import TollgateError
 
 HOME_ENV = "TOLLGATE_HOME"
@@ -99,22 +100,13 @@ class TrainerConfig:
 class MetricConfig:
     """One metric the Evaluator holds a model to, on the overall slice."""
 
-    name: str = ""  # see METRICS
+    name: str = ""  # see components.metrics.METRICS
     # Value threshold: at least this, or at most for a metric where lower is better.
     threshold: float | None = None
     # Change threshold: how far it may get worse than the latest blessed model.
     max_change: float | None = None
 
 
-# The metrics a config may name: TFMA's (or Keras') class, the key its
-# results go under, and whether higher is better.
-METRICS = {
-    "auc": ("AUC", "auc", True),
-    "binary_accuracy": ("BinaryAccuracy", "binary_accuracy", True),
-    "accuracy": ("SparseCategoricalAccuracy", "sparse_categorical_accuracy", True),
-    "rmse": ("RootMeanSquaredError", "root_mean_squared_error", False),
-    "mae": ("MeanAbsoluteError", "mean_absolute_error", False),
-}
 # What a problem is held to when [[evaluator.metrics]] names nothing. RMSE
 # has no default value threshold: its scale is the label's.
 PROBLEMS = {
@@ -284,6 +276,11 @@ class TollgateConfig:
 
     @property
     def data_dir(self) -> Path:
+        # Asked here, not when the config loads: sign-off, lineage and search
+        # need no data.
+        if not self.data_root and self.model.module != TAXI_MODULE:
+            raise TollgateError("data_root must name your module's CSV (or pass --data); "
+                                "the default data is the taxi example's")
         return Path(self.data_root or default_data_root()).expanduser().resolve()
 
     @property
@@ -446,9 +443,6 @@ def _model_problems(config: TollgateConfig) -> list[str]:
         problems.append("model.label_key must name the label the Evaluator reads (as TFMA's ModelSpec.label_key)")
     if not config.model.signature_name:
         problems.append("model.signature_name may not be empty")
-    if not config.data_root and config.model.module != TAXI_MODULE:
-        problems.append("data_root must name your module's CSV (or pass --data); "
-                        "the default data is the taxi example's")
     return problems
 
 

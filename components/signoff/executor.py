@@ -7,7 +7,8 @@ import json
 import logging
 import time
 
-from components.metrics import overall_and_worst, read_slices
+from components.metrics import overall_and_worst
+from components.results import read_metric, read_slices
 from components.model_digest import ModelChanged, model_digest
 from components.signoff import records
 from components.signoff.notify import notify
@@ -24,8 +25,10 @@ def eval_summary(evaluation_uri: str) -> dict:
     """Overall, worst and every slice's metrics, and the baseline's: kept in MLMD
     so that lineage queries can show them without loading TensorFlow Model Analysis."""
     slices, baseline = read_slices(evaluation_uri)
-    overall, worst = overall_and_worst(slices)
+    metric = read_metric(evaluation_uri)
+    overall, worst = overall_and_worst(slices, metric)
     return {
+        "metric": metric.name,
         "overall": overall,
         "worst_slice": dataclasses.asdict(worst) if worst else None,
         "slices": [dataclasses.asdict(s) for s in slices],

@@ -12,14 +12,16 @@ import logging
 import os
 import urllib.request
 
+from components.metrics import summary_metric
+
 WEBHOOK_ENV = "TOLLGATE_SIGNOFF_WEBHOOK"
 
 
 def message(request) -> str:
     summary = request.eval_summary
-    overall = summary.get("overall", {})
-    auc = overall.get("auc")
-    metrics = f"AUC {auc:.4f}" if isinstance(auc, float) else "no metrics"
+    metric = summary_metric(summary)
+    value = summary.get("overall", {}).get(metric.key)
+    metrics = f"{metric.label} {value:.4f}" if isinstance(value, float) else "no metrics"
     return (
         f"Tollgate: model {request.model_id} of '{request.pipeline}' awaits sign-off "
         f"(request {request.id}, {metrics}, run {request.run_id}, triggered by "

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from components.metrics import AUC, METRICS
 from pipeline.cli.common import config_from_args
+from pipeline.cli.render import metric_text
 from pipeline.errors import TollgateError
 
 
@@ -64,9 +66,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(write_audit_report(config.home_dir / "reports" / "audit.html", config.pipeline_name, entries))
         return 0
     for e in entries:
-        auc = (e.metrics or {}).get("auc")
+        key = METRICS.get(e.metric, AUC).key
         print(
-            f"{e.released_at}  model {e.model_id}  auc {'-' if auc is None else f'{auc:.4f}'}  "
+            f"{e.released_at}  model {e.model_id}  {e.metric} {metric_text(e.metrics or {}, key)}  "
             f"approved by {e.approver or '-'}  {e.serving_path}  data {e.data}"
         )
     return 0
@@ -85,5 +87,5 @@ def register(sub, add) -> None:
     audit = add("audit", "every release in order: model, data, metrics, approver")
     audit.add_argument("--since", help="only releases at or after this UTC date (YYYY-MM-DD)")
     audit.add_argument("--format", choices=("text", "json", "html"), default="text",
-                       help="html writes a timeline page, with a chart of AUC across releases, and prints its path")
+                       help="html writes a timeline page, with a chart of the primary metric across releases, and prints its path")
     audit.set_defaults(handler=cmd_audit)

@@ -36,15 +36,15 @@ def print_summary(summary) -> None:
     run = summary.to_json()
     overall = run["metrics"]["overall"]
     worst = run["metrics"]["worst_slice"]
+    metric = summary.metric
     lines = [
         f"run       {run['run_id']}  ({run['status']}, {run['seconds']:.1f}s)",
         f"model     {run['model_id']}",
-        f"overall   auc {metric_text(overall, 'auc')}  accuracy {metric_text(overall, 'binary_accuracy')}  "
-        f"examples {int(overall.get('example_count', 0))}",
+        f"overall   {metric.name} {metric_text(overall, metric.key)}  examples {int(overall.get('example_count', 0))}",
     ]
     if worst:
         lines.append(
-            f"worst     {worst['slice']}: auc {metric_text(worst['metrics'], 'auc')} "
+            f"worst     {worst['slice']}: {metric.name} {metric_text(worst['metrics'], metric.key)} "
             f"({int(worst['metrics'].get('example_count', 0))} examples)"
         )
     lines += [f"verdict   {_verdict(summary.blessed)}"]

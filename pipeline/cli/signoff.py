@@ -6,8 +6,9 @@ import argparse
 import dataclasses
 import json
 
+from components.metrics import summary_metric
 from pipeline.cli.common import config_from_args
-from pipeline.cli.render import finish
+from pipeline.cli.render import finish, metric_text
 from pipeline.lineage import serving
 
 
@@ -21,10 +22,10 @@ def cmd_pending(args: argparse.Namespace) -> int:
     if not requests:
         print("no sign-off requests are waiting")
     for r in requests:
-        auc = (r.eval_summary.get("overall") or {}).get("auc")
+        metric = summary_metric(r.eval_summary)
         print(
             f"request {r.id}  model {r.model_id}  {r.requested_at}  by {r.triggered_by}  "
-            f"auc {auc if auc is None else f'{auc:.4f}'}\n  {r.approve_command}"
+            f"{metric.name} {metric_text(r.eval_summary.get('overall') or {}, metric.key)}\n  {r.approve_command}"
         )
         for line in serving.lines(r.eval_summary.get("serving")):
             print(f"  serving {line}")

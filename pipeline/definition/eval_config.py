@@ -4,7 +4,8 @@ import json
 
 import tensorflow_model_analysis as tfma
 
-from pipeline.config import METRICS, MetricConfig, TollgateConfig
+from components.metrics import METRICS
+from pipeline.config import MetricConfig, TollgateConfig
 
 # Twenty-one points from 0 to 1: a readable curve, and 0.5 for the matrix.
 CURVE_THRESHOLDS = [round(i / 20, 2) for i in range(21)]
@@ -17,7 +18,7 @@ _REPORTED = {
 
 
 def _threshold(metric: MetricConfig) -> tfma.MetricThreshold | None:
-    _, _, higher = METRICS[metric.name]
+    higher = METRICS[metric.name].higher_is_better
     threshold = tfma.MetricThreshold()
     if metric.threshold is not None:
         bound = "lower_bound" if higher else "upper_bound"
@@ -47,8 +48,10 @@ def _metric(class_name: str, metric: MetricConfig | None) -> tfma.MetricConfig:
 
 
 def _metrics(config: TollgateConfig) -> list[tfma.MetricConfig]:
-    gated = {METRICS[m.name][0]: m for m in config.metrics}
-    names = list(dict.fromkeys([*_REPORTED[config.model.problem], *gated]))
+    gated = {METRICS[m.name].class_name: m for m in config.metrics}
+    # The configured metrics first: the first is the one readers rank by
+    # (components.metrics.primary_metric).
+    names = list(dict.fromkeys([*gated, *_REPORTED[config.model.problem]]))
     metrics = [_metric(name, gated.get(name)) for name in names]
     if config.model.problem == "binary":
         # The ROC curve and the confusion matrix, for the pages and the KFP UI.

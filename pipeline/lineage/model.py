@@ -12,6 +12,7 @@ import os
 import ml_metadata
 
 from components import artifact_types
+from components.metrics import summary_metric
 from components.signoff import records
 from pipeline.errors import TollgateError
 from pipeline.lineage import records as rec
@@ -203,6 +204,17 @@ def _signoff_summary(graph: Graph, users: list, signoff: dict | None) -> dict:
     return {}
 
 
+def trained_on(store, graph: Graph, trainer):
+    """The examples ExampleGen made that the Trainer learned from. A stock
+    module's Trainer reads Transform's transformed examples: one step further."""
+    examples = graph.first(trainer.id, INPUT, "Examples")
+    maker = producer(store, examples.id) if examples is not None else None
+    if maker is None or not maker.type.endswith("Transform"):
+        return examples
+    graph.add([maker])
+    return graph.first(maker.id, INPUT, "Examples", key="examples")
+
+
 def model_lineage(store, model_id: int) -> rec.ModelLineage:
     """Everything MLMD knows about one model, in four rounds of two queries."""
     [model] = store.get_artifacts_by_id([model_id])
@@ -211,12 +223,12 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
     if trainer is None:
         raise TollgateError(f"model {model_id} has no recorded producer; is this a Tollgate store?")
     graph.add([trainer])
-    examples = graph.first(trainer.id, INPUT, "Examples")
+    examples = trained_on(store, graph, trainer)
     schema = graph.first(trainer.id, INPUT, "Schema")
     base = graph.first(trainer.id, INPUT, "Model", key="base_model")
     inputs = [a.id for a in graph.linked(trainer.id, INPUT) if a is not base]
     examples_ids = [examples.id] if examples is not None else []
-    found = graph.add(executions_for(store, (inputs, OUTPUT, ""), (examples_ids, INPUT, "StatisticsGen")))
+    found = graph.add(executions_for(store, (inputs + examples_ids, OUTPUT, ""), (examples_ids, INPUT, "StatisticsGen")))
     statistics = next((a for e in found for a in graph.linked(e.id, OUTPUT, "ExampleStatistics")), None)
     stats_ids = [statistics.id] if statistics is not None else []
     graph.add(executions_for(
@@ -260,7 +272,7 @@ def audit(store, since: str | None = None) -> list[rec.AuditEntry]:
         model_id = released_model(store, release.id)
         graph = Graph(store)
         trainer = graph.add([producer(store, model_id)])[0]
-        examples = graph.first(trainer.id, INPUT, "Examples")
+        examples = trained_on(store, graph, trainer)
         graph.add(executions(store, [examples.id] if examples is not None else [], OUTPUT))
         data = data_input(graph, examples, None)
         signoff = records.signoff_state(store, model_id) or {}
@@ -272,6 +284,7 @@ def audit(store, since: str | None = None) -> list[rec.AuditEntry]:
             data=data.input_base,
             input_fingerprint=data.input_fingerprint,
             metrics=(signoff.get("eval_summary") or {}).get("overall"),
+            metric=summary_metric(signoff.get("eval_summary")).name,
             approver=signoff.get("approver"),
             decided_at=signoff.get("decided_at"),
             span=data.span,
@@ -304,7 +317,10 @@ def models_trained_on(store, data: str) -> list[rec.TrainedOn]:
     graph = Graph(store)
     models = {}
     for examples in _examples_for(store, data):
-        for trainer in graph.add(executions(store, [examples.id], INPUT, "Trainer")):
+        # The Trainer reads these, or (a stock module) Transform's output of them.
+        transforms = graph.add(executions(store, [examples.id], INPUT, "Transform"))
+        read = [examples.id, *(a.id for t in transforms for a in graph.linked(t.id, OUTPUT, "Examples"))]
+        for trainer in graph.add(executions(store, read, INPUT, "Trainer")):
             for model in graph.linked(trainer.id, OUTPUT, "Model"):
                 models.setdefault(model.id, examples.id)
     entries = []

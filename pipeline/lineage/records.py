@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from components.metrics import AUC, Metric, configured_metric
+
 
 class Record:
     def to_json(self) -> dict:
@@ -86,6 +88,11 @@ class Evaluation(Record):
     # The baseline's metrics on the same slices ([] for the first model).
     baseline_slices: list[SliceResult] = dataclasses.field(default_factory=list)
 
+    @property
+    def metric(self) -> Metric:
+        """What the slices are ranked by: the first metric the config named."""
+        return configured_metric(self.eval_config)
+
 
 @dataclasses.dataclass(frozen=True)
 class Release(Record):
@@ -137,6 +144,10 @@ class ModelLineage(Record):
     serving: dict | None = None
 
     @property
+    def metric(self) -> Metric:
+        return self.evaluation.metric if self.evaluation else AUC
+
+    @property
     def overall(self) -> dict:
         slices = self.evaluation.slices if self.evaluation else []
         return next((s.metrics for s in slices if s.slice == "overall"), {})
@@ -163,3 +174,4 @@ class AuditEntry(Record):
     approver: str | None
     decided_at: str | None
     span: int | None = None
+    metric: str = AUC.name  # what `metrics` was ranked by (see components.metrics)

@@ -12,7 +12,8 @@ def render_text(lineage: rec.ModelLineage) -> str:
     signoff = lineage.signoff or {}
     anomalies = lineage.anomalies.found if lineage.anomalies else None
     uri = lambda ref: ref.uri if ref else None  # noqa: E731
-    auc = lineage.overall.get("auc")
+    metric = lineage.metric
+    value = lineage.overall.get(metric.key)
     lines = [
         f"model        {lineage.model.id}  {lineage.model.uri}",
         f"run          {lineage.run_id}",
@@ -33,7 +34,7 @@ def render_text(lineage: rec.ModelLineage) -> str:
     if evaluation:
         lines.append(
             f"evaluation   blessed={evaluation.blessed} baseline model={evaluation.baseline_model_id}"
-            + (f" auc={auc:.4f}" if auc is not None else "")
+            + (f" {metric.name}={value:.4f}" if value is not None else "")
         )
         lines += [f"threshold    {threshold_text(t)}" for t in evaluation.thresholds]
         lines += [f"slice        {s.slice}: {metrics_text(s.metrics)}" for s in evaluation.slices]
@@ -66,7 +67,8 @@ def threshold_text(threshold: rec.Threshold) -> str:
     if threshold.upper_bound is not None:
         parts.append(f"<= {threshold.upper_bound}")
     if threshold.change_absolute is not None:
-        parts.append(f"change vs baseline >= {threshold.change_absolute}")
+        sign = "<=" if threshold.change_direction == "LOWER_IS_BETTER" else ">="
+        parts.append(f"change vs baseline {sign} {threshold.change_absolute}")
     return " ".join(parts)
 
 

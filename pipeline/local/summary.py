@@ -11,6 +11,7 @@ import dataclasses
 from pathlib import Path
 
 from components import artifact_types
+from components.metrics import AUC, Metric, overall_and_worst
 from components.signoff.records import signoff_state
 from pipeline.lineage.data import json_prop
 from pipeline.lineage.runs import RunRecord, step_outputs
@@ -22,6 +23,7 @@ class RunSummary:
     blessed: bool | None  # the Evaluator's verdict
     overall: dict
     worst_slice: dict | None
+    metric: Metric  # what the worst slice is worst by
     signoff: dict | None  # the request and its decision, once one was made
     serving: dict | None  # the serving check's figures (None: not checked)
     log: str
@@ -31,7 +33,7 @@ class RunSummary:
         return {
             **self.run.to_json(),
             "blessed": self.blessed,
-            "metrics": {"overall": self.overall, "worst_slice": self.worst_slice},
+            "metrics": {"metric": self.metric.name, "overall": self.overall, "worst_slice": self.worst_slice},
             "signoff": self.signoff,
             "serving": self.serving,
             "log": self.log,
@@ -57,14 +59,14 @@ def first_line(text: str) -> str:
 
 def summarize(store, record: RunRecord, log: Path, report: Path) -> RunSummary:
     """The run's summary, with its report page written."""
-    from components.metrics import overall_and_worst
     from pipeline.reports.evaluation import evaluated
     from pipeline.reports.run import write_run_report
 
     found = evaluated(store, record)
-    overall, worst = overall_and_worst(found.slices if found else [])
+    metric = found.metric if found else AUC
+    overall, worst = overall_and_worst(found.slices if found else [], metric)
     summary = RunSummary(
-        record, found.blessed if found else None, overall, dataclasses.asdict(worst) if worst else None,
+        record, found.blessed if found else None, overall, dataclasses.asdict(worst) if worst else None, metric,
         signoff_state(store, record.model_id), _serving(store, record), str(log), str(report),
     )
     write_run_report(report, summary.to_json(), store, record, found)

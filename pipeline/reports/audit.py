@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from components.metrics import AUC, METRICS
 from pipeline.lineage.records import AuditEntry
 from pipeline.reports import charts
 from pipeline.reports.page import badge, page, section, table, write_page
 
-PRIMARY = "auc"
-
 
 def _value(entry: AuditEntry) -> float | None:
-    return (entry.metrics or {}).get(PRIMARY)
+    return (entry.metrics or {}).get(METRICS.get(entry.metric, AUC).key)
 
 
 def write_audit_report(path: Path, pipeline_name: str, entries: list[AuditEntry]) -> Path:
@@ -22,8 +21,12 @@ def write_audit_report(path: Path, pipeline_name: str, entries: list[AuditEntry]
         labels = [f"model {e.model_id}\n{e.released_at[:10]}" for e in entries]
         rows = [[e.released_at[:16].replace("T", " "), e.model_id, e.span if e.span else "-", e.data, e.approver or "-",
                  "-" if _value(e) is None else f"{_value(e):.4f}", e.serving_path] for e in entries]
-        body = (charts.timeline(labels, [_value(e) for e in entries], "AUC")
-                + table(["released (UTC)", "model", "span", "data", "approved by", "AUC", "serving path"], rows,
+        # The chart follows the newest release's metric; releases ranked by
+        # another (a team that changed its metric) keep their own in the table.
+        newest = entries[-1].metric
+        label = METRICS.get(newest, AUC).label
+        body = (charts.timeline(labels, [_value(e) if e.metric == newest else None for e in entries], label)
+                + table(["released (UTC)", "model", "span", "data", "approved by", label, "serving path"], rows,
                         numeric=(1, 5), wrap=(3, 6)))
     lede = f"Every release of '{pipeline_name}', oldest first, read from the metadata store."
     count = badge(f"{len(entries)} release{'s' if len(entries) != 1 else ''}", "plain")

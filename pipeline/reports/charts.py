@@ -58,7 +58,10 @@ def slice_bars(rows: list[tuple[str, float, float | None]], metric: str, floor: 
     if floor is not None:
         axes.axvline(floor, color=LIMIT, linestyle="--", linewidth=1.2, label=f"threshold {floor:g}")
     axes.set_yticks(positions, [r[0] for r in rows])
-    axes.set_xlim(0, 1)
+    # Scores between 0 and 1 on a fixed axis, so pages compare at a glance;
+    # errors (RMSE) on their own scale.
+    largest = max([r[1] for r in rows] + [m[1] for m in marks] + [floor or 0])
+    axes.set_xlim(0, 1 if largest <= 1 else largest * 1.1)
     axes.set_xlabel(metric)
     axes.legend(loc="lower right", fontsize=8, frameon=False, ncols=3, bbox_to_anchor=(1, 1))
     return _svg(figure)

@@ -54,7 +54,7 @@ def _badges(summary: dict) -> list[str]:
 def write_run_report(path: Path, summary: dict, store, record: RunRecord, found: Evaluated | None) -> Path:
     """`summary` is RunSummary.to_json(); `found` what the Evaluator found (None: it did not run)."""
     signoff = summary.get("signoff") or {}
-    comparison = (comparison_section(found.slices, found.baseline, found.thresholds, found.baseline_id)
+    comparison = (comparison_section(found.slices, found.baseline, found.thresholds, found.baseline_id, found.metric)
                   if found else "<p>The run stopped before the Evaluator.</p>")
     about = facts([
         ("run", summary["run_id"]), ("started", summary["started"]), ("took", f"{summary['seconds']:.1f} s"),

@@ -137,7 +137,7 @@ def test_a_folder_with_no_csv(team, tmp_path):
 
 
 # A module's config, complete but for the module itself.
-MODEL = f'data_root = "{TAXI_CSV}"\n[model]\nlabel_key = "big_tipper_xf"\nmodule = "{{}}"\n'
+MODEL = f'data_root = "{TAXI_CSV}"\n[model]\nlabel_key = "big_tipper_xf"\nproblem = "binary"\nmodule = "{{}}"\n'
 CONFIGS = {
     "bad TOML": ("[trainer\n", ("is not valid TOML",)),
     "an unknown key": ("[trainer]\ntrian_steps = 5\n", ("unknown config key 'trainer.trian_steps'",)),

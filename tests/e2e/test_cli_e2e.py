@@ -85,7 +85,7 @@ def test_unblessed_model_exits_zero_and_pushes_nothing(tmp_path):
     header, rows = taxi_rows(3000)
     data = write_csv(tmp_path / "data" / "taxi.csv", header, rows)
     config = tmp_path / "strict.toml"
-    config.write_text("[evaluator]\nmin_auc = 0.999\n")
+    config.write_text('[[evaluator.metrics]]\nname = "auc"\nthreshold = 0.999\n')
     home = tmp_path / "home"
     result = tollgate(
         "run", "--data", str(data), "--config", str(config), "--train-steps", "50", "--json",

@@ -54,8 +54,8 @@ def test_lineage_shows_every_slice_and_the_thresholds(first_run):
     assert any(n.startswith("payment_type=") for n in names)
     assert any(n.startswith("trip_start_hour=") for n in names)
     [auc] = [t for t in evaluation.thresholds if t.metric == "AUC"]
-    assert auc.lower_bound == config.evaluator.min_auc
-    assert auc.change_absolute == -config.evaluator.max_auc_drop
+    [configured] = config.metrics
+    assert auc.lower_bound == configured.threshold and auc.change_absolute == -configured.max_change
     assert auc.slices == []  # gated on the overall slice only
 
 

@@ -43,7 +43,7 @@ def test_run_blesses_and_publishes_the_model(first_run):
     config, summary, _ = first_run
     assert summary.run.status == "succeeded"
     assert summary.blessed is True
-    assert summary.overall["auc"] > config.evaluator.min_auc
+    assert summary.overall["auc"] > config.metrics[0].threshold
     assert summary.overall["example_count"] > 4000
     pushed = summary.run.pushed
     assert os.path.dirname(pushed) == str(config.serving_dir)

@@ -18,6 +18,7 @@ CONFIG = f"""
 [model]
 module = "{MODULE}"
 label_key = "churned"
+problem = "binary"
 preprocessing_function_names = ["transform_features"]
 [trainer]
 train_steps = 150

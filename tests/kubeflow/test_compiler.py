@@ -176,7 +176,7 @@ def test_a_module_file_is_refused_for_the_cluster_before_anything_is_written(tmp
 
     module = tmp_path / "churn.py"
     module.write_text("def preprocessing_fn(inputs):\n    return inputs\n\ndef run_fn(fn_args):\n    pass\n")
-    config = load_config(None, kubeflow__tag="1.0.0", model__module=str(module), model__label_key="churned",
+    config = load_config(None, kubeflow__tag="1.0.0", model__module=str(module), model__label_key="churned", model__problem="binary",
                          data_root="churn.csv")
     with pytest.raises(TollgateError, match="must be a module path in the image"):
         compile_pipeline(config, str(tmp_path / "p.yaml"))

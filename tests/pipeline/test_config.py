@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import TAXI_MODULE, TollgateConfig, _build, example_config_path, load_config
+from pipeline.config import TAXI_MODULE, MetricConfig, TollgateConfig, _build, example_config_path, load_config
 from pipeline.errors import TollgateError
 
 
@@ -32,13 +32,13 @@ def test_file_values_then_overrides_win(tmp_path):
     path = write(
         tmp_path,
         'pipeline_name = "taxi"\n[trainer]\ntrain_steps = 300\nhidden_units = [16, 8]\n'
-        "[evaluator]\nmin_auc = 0.8\n",
+        '[[evaluator.metrics]]\nname = "auc"\nthreshold = 0.8\n',
     )
     config = load_config(path, trainer__train_steps=42, data_root="/data")
     assert config.pipeline_name == "taxi"
     assert config.trainer.train_steps == 42
     assert config.trainer.hidden_units == (16, 8)
-    assert config.evaluator.min_auc == 0.8
+    assert config.metrics == (MetricConfig("auc", 0.8, None),)
     assert config.data_root == "/data"
 
 
@@ -109,7 +109,8 @@ def test_readme_lists_every_key_with_its_default(tmp_path):
 
 
 def test_a_named_module_takes_none_of_the_taxi_examples_values(tmp_path):
-    config = load_config(write(tmp_path, '[model]\nmodule = "churn.py"\nlabel_key = "churned"\n'), data_root="d.csv")
+    config = load_config(write(tmp_path, '[model]\nmodule = "churn.py"\nlabel_key = "churned"\nproblem = "binary"\n'),
+                         data_root="d.csv")
     assert (config.model.module, config.model.label_key) == ("churn.py", "churned")
     assert config.model.preprocessing_function_names == () and config.model.embedding_signature == ""
     assert config.evaluator.slice_features == () and config.validation.drift_features == ()
@@ -120,8 +121,39 @@ def test_a_named_module_takes_none_of_the_taxi_examples_values(tmp_path):
 
 @pytest.mark.parametrize("text, words", [
     ('[model]\nmodule = "churn.py"\n', "model.label_key must name the label"),
-    ('[model]\nmodule = "churn.py"\nlabel_key = "churned"\n', "data_root must name your module's CSV"),
+    ('[model]\nmodule = "churn.py"\nlabel_key = "churned"\n', "model.problem must be one of binary, multiclass"),
 ])
-def test_a_named_module_needs_its_label_and_its_data(tmp_path, text, words):
+def test_a_named_module_needs_its_label_and_its_problem(tmp_path, text, words):
     with pytest.raises(TollgateError, match=words):
         load_config(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("problem, metric", [("binary", "auc"), ("multiclass", "accuracy"), ("regression", "rmse")])
+def test_the_problem_picks_the_default_metric(tmp_path, problem, metric):
+    text = f'[model]\nmodule = "m.py"\nlabel_key = "y"\nproblem = "{problem}"\n'
+    assert load_config(write(tmp_path, text), data_root="d.csv").metrics[0].name == metric
+
+
+def test_configured_metrics_replace_the_problems(tmp_path):
+    text = ('[model]\nproblem = "binary"\n[[evaluator.metrics]]\nname = "binary_accuracy"\nthreshold = 0.6\n'
+            '[[evaluator.metrics]]\nname = "auc"\nmax_change = 0.02\n')
+    config = load_config(write(tmp_path, text))
+    assert config.metrics == (MetricConfig("binary_accuracy", 0.6, None), MetricConfig("auc", None, 0.02))
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[[evaluator.metrics]]\nname = "f1"\n', "unknown metric 'f1'; choose from auc, binary_accuracy"),
+    ('[[evaluator.metrics]]\nname = "auc"\nmax_change = -0.1\n', "max_change of auc may not be negative"),
+    ('[[evaluator.metrics]]\nname = "auc"\nthreshold = "high"\n', "'evaluator.metrics.threshold' .* must be float"),
+    ('[evaluator]\nmetrics = ["auc"]\n', "must be a list of tables, \\[\\[evaluator.metrics\\]\\]"),
+])
+def test_a_bad_metric_is_one_line(tmp_path, text, words):
+    with pytest.raises(TollgateError, match=words):
+        load_config(write(tmp_path, text))
+
+
+def test_a_named_module_needs_its_data_only_where_data_is_read(tmp_path):
+    config = load_config(write(tmp_path, '[model]\nmodule = "churn.py"\nlabel_key = "churned"\nproblem = "binary"\n'))
+    with pytest.raises(TollgateError, match="data_root must name your module's CSV"):
+        config.data_dir
+    assert load_config(None).data_dir.name == "simple"  # the taxi example's own sample

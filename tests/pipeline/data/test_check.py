@@ -77,7 +77,8 @@ def _churn(tmp_path, header="age,region,churned\n"):
 
 
 def _module_config(path, **overrides):
-    return load_config(None, model__module="churn.py", model__label_key="churned", data_root=str(path), **overrides)
+    return load_config(None, model__module="churn.py", model__label_key="churned", model__problem="binary",
+                       data_root=str(path), **overrides)
 
 
 def test_another_modules_csv_is_checked_for_its_shape_not_the_taxi_columns(tmp_path):

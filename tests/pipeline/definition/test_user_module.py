@@ -49,7 +49,8 @@ def test_the_taxi_module_is_named_by_path_and_reads_raw_examples(tmp_path):
 
 
 def test_a_module_file_goes_to_tfx_as_module_file_and_its_trainer_reads_transformed_examples(tmp_path, module_file):
-    by_id = nodes(tmp_path, model__module=str(module_file), model__label_key="churned", data_root="churn.csv")
+    by_id = nodes(tmp_path, model__module=str(module_file), model__label_key="churned", model__problem="binary",
+                   data_root="churn.csv")
     for node in ("Transform", "Trainer"):
         assert by_id[node].exec_properties["module_file"] == str(module_file)
     assert by_id["Trainer"].inputs["examples"].producer_component_id == "Transform"

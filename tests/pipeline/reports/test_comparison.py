@@ -2,11 +2,11 @@
 
 import re
 
-from components.metrics import SliceMetrics, overall_and_worst
+from components.metrics import METRICS, SliceMetrics, overall_and_worst
 from pipeline.lineage.records import Threshold
 from pipeline.reports.comparison import comparison_section
 
-AUC = [Threshold("AUC", [], lower_bound=0.7, change_absolute=-0.01, change_direction="HIGHER_IS_BETTER")]
+LIMITS = [Threshold("AUC", [], lower_bound=0.7, change_absolute=-0.01, change_direction="HIGHER_IS_BETTER")]
 
 
 def metrics(auc, examples=500, mean_label=0.3, accuracy=0.8):
@@ -33,7 +33,7 @@ def slice_rows(page: str) -> list[str]:
 
 
 def test_worst_change_first_and_slices_that_cannot_be_judged_last():
-    page = comparison_section(CANDIDATE, BASELINE, AUC, baseline_id=8)
+    page = comparison_section(CANDIDATE, BASELINE, LIMITS, 8, METRICS["auc"])
     assert slice_rows(page) == ["overall", "payment_type=Credit Card", "trip_start_hour=9",
                                 "payment_type=Cash", "trip_start_hour=3"]
     assert "one class only: AUC undefined" in page and "small: under 50 examples" in page
@@ -44,10 +44,31 @@ def test_worst_change_first_and_slices_that_cannot_be_judged_last():
 
 
 def test_a_first_model_says_there_is_no_baseline():
-    page = comparison_section(CANDIDATE, [], AUC, baseline_id=None)
+    page = comparison_section(CANDIDATE, [], LIMITS, None, METRICS["auc"])
     assert "No baseline:" in page and ">met<" in page and "change against" not in page
 
 
 def test_a_one_class_slice_is_never_the_worst():
-    _, worst = overall_and_worst(CANDIDATE)
+    _, worst = overall_and_worst(CANDIDATE, METRICS["auc"])
     assert worst.slice == "payment_type=Credit Card"  # not Cash, whose AUC of 0 means nothing
+
+
+def errors(rmse, examples=500):
+    return {"root_mean_squared_error": rmse, "example_count": float(examples)}
+
+
+def test_an_error_metric_ranks_the_highest_value_worst_and_a_rise_as_worse():
+    rmse = METRICS["rmse"]
+    now = [SliceMetrics("overall", errors(2.0)), SliceMetrics("region=north", errors(3.5)),
+           SliceMetrics("region=south", errors(1.5)), SliceMetrics("region=east", errors(9.0, examples=10))]
+    then = [SliceMetrics("overall", errors(2.2)), SliceMetrics("region=north", errors(3.0)),
+            SliceMetrics("region=south", errors(1.6))]
+    limits = [Threshold("RootMeanSquaredError", [], upper_bound=2.5, change_absolute=0.1,
+                        change_direction="LOWER_IS_BETTER")]
+    _, worst = overall_and_worst(now, rmse)
+    assert worst.slice == "region=north"  # the largest error; east is too small to judge
+    page = comparison_section(now, then, limits, 8, rmse)
+    assert slice_rows(page) == ["overall", "region=north", "region=south", "region=east"]
+    assert '<tr class="worse"><td>region=north</td>' in page and '<tr class="worse"><td>region=south' not in page
+    assert "-0.2000 RMSE overall" in page and "baseline RMSE" in page and "AUC" not in page
+    assert "RootMeanSquaredError 2.0000 against at most 2.5" in page and page.count(">met<") == 2
