@@ -7,6 +7,8 @@ setup(
     version="0.1.0",
     description="Gated TFX pipeline with lineage in ML Metadata",
     packages=find_packages(include=["pipeline*", "trainer*", "components*", "kubeflow*"]),
+    # The examples' configs, and the files only a `tollgate init` project has.
+    package_data={"trainer": ["*/tollgate.toml", "*/init/*.py"]},
     python_requires=">=3.11",
     # Exact versions live in requirements/lock.txt, which every install uses.
     install_requires=[
@@ -22,6 +24,7 @@ setup(
         "onnx==1.17.0",
         "onnxruntime==1.26.0",
         "onnxruntime-extensions==0.15.2",
+        "scikit-learn==1.5.1",  # the digits example's data
     ],
     extras_require={"test": ["pytest", "pytest-timeout", "import-linter", "selenium", "nbclient", "ipykernel"]},
     entry_points={"console_scripts": ["tollgate=pipeline.cli.main:main"]},

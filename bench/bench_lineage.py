@@ -35,7 +35,7 @@ prepare_process()
 
 def build_first_run(home: Path):
     from components.signoff import records
-    from pipeline.config import load_config
+    from pipeline.config_file import load_config
     from pipeline.local.runner import run_pipeline
     from pipeline.lineage.store import store_for
     from pipeline.local.release import release
@@ -66,7 +66,7 @@ def add_cached_runs(config, total: int) -> None:
 
 def query_times(home: str, repeats: int) -> dict:
     """Run in a fresh process (see time_queries): ms per lineage and audit call."""
-    from pipeline.config import load_config
+    from pipeline.config_file import load_config
     from pipeline.lineage.model import audit, model_lineage, resolve_model
     from pipeline.lineage.store import store_for
 

@@ -53,7 +53,7 @@ def _stock_pipeline(root: Path, data_root: str, steps: int):
 
 
 def _tollgate_pipeline(root: Path, data_root: str, steps: int):
-    from pipeline.config import load_config
+    from pipeline.config_file import load_config
     from pipeline.definition.pipeline import create_pipeline
     from pipeline.lineage.store import store_for
 

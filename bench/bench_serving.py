@@ -35,7 +35,7 @@ prepare_process()
 
 def default_model(home: Path) -> tuple[str, str]:
     """(model folder, examples folder) of a default run in `home`, training one if needed."""
-    from pipeline.config import load_config
+    from pipeline.config_file import load_config
     from pipeline.local.runner import run_pipeline
 
     config = load_config(None, home=str(home))

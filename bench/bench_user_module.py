@@ -93,7 +93,7 @@ def _baseline_pipeline(root: Path, data: Path, steps: int):
 
 
 def _tollgate_pipeline(root: Path, data: Path, steps: int):
-    from pipeline.config import load_config
+    from pipeline.config_file import load_config
     from pipeline.definition.pipeline import create_pipeline
     from pipeline.lineage.store import store_for
 

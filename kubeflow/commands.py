@@ -12,7 +12,9 @@ import os
 import sys
 import tempfile
 
-from pipeline.config import TollgateConfig, current_user, load_config
+from pipeline.config import TollgateConfig, current_user
+
+from pipeline.config_file import load_config
 
 DEFAULT_OUTPUT = "tollgate-pipeline.yaml"
 

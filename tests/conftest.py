@@ -17,7 +17,8 @@ import pytest  # noqa: E402
 import pymilvus  # noqa: E402,F401
 
 from components.signoff import records  # noqa: E402
-from pipeline.config import default_data_root, load_config  # noqa: E402
+from pipeline.config import default_data_root  # noqa: E402
+from pipeline.config_file import load_config  # noqa: E402
 from pipeline.lineage.store import store_for  # noqa: E402
 from pipeline.local.release import release  # noqa: E402
 from pipeline.local.runner import run_pipeline  # noqa: E402

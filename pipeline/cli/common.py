@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.config import TollgateConfig, load_config
+from pipeline.config import TollgateConfig
+
+from pipeline.config_file import load_config
 
 EXIT_USER_ERROR = 2
 EXIT_RUN_FAILED = 1

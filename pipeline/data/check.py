@@ -40,6 +40,11 @@ def expected_columns(config: TollgateConfig) -> Columns:
     named.update({column: "validation.drift_features" for column in config.validation.drift_features})
     if config.makes_embeddings:
         named.update({column: "embeddings.columns" for column in config.embeddings.columns})
+    if not config.model.preprocessing_function_names:
+        # TFMA reads the label from the raw examples; otherwise a preprocessing
+        # signature may compute it, which only the trained model can show
+        # (pipeline/definition/model_check.py).
+        named[config.model.label_key] = "model.label_key"
     if config.model.module == TAXI_MODULE:
         return dataclasses.replace(TAXI_COLUMNS, named=named)
     return Columns(named=named)

@@ -19,7 +19,8 @@ from components.publish.pusher import Pusher
 from components.serving_check.component import ServingCheck
 from components.signoff.component import SignOff
 from components.vector_index_pusher.component import VectorIndexPusher
-from pipeline.config import TollgateConfig, current_user, to_json
+from pipeline.config import TollgateConfig, current_user
+from pipeline.config_file import to_json
 from pipeline.definition.backend import ExampleInput, LocalBackend
 from pipeline.definition.eval_config import eval_config
 from pipeline.definition.user_module import load_user_module

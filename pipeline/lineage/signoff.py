@@ -11,7 +11,8 @@ import dataclasses
 import sys
 
 from components.signoff import records
-from pipeline.config import TollgateConfig, from_json
+from pipeline.config import TollgateConfig
+from pipeline.config_file import from_json
 from pipeline.errors import TollgateError
 from pipeline.lineage.model import releases_of, resolve_model
 from pipeline.lineage.store import store_for

@@ -10,7 +10,8 @@ import json
 
 from components.model_digest import model_digest
 from components.signoff import records
-from pipeline.config import TollgateConfig, from_json
+from pipeline.config import TollgateConfig
+from pipeline.config_file import from_json
 from pipeline.errors import TollgateError
 from pipeline.lineage.signoff import latest_request
 from pipeline.lineage.store import store_for

@@ -11,6 +11,7 @@ from components.signoff.executor import SignOffPending
 from pipeline.config import TollgateConfig
 from pipeline.data.check import DataSummary, check_run_data, expected_columns
 from pipeline.definition.user_module import load_user_module
+from pipeline.errors import TollgateError
 from pipeline.lineage.runs import run_record
 from pipeline.lineage.store import store_for
 from pipeline.local.progress import Progress
@@ -59,11 +60,23 @@ def _compiled(definition) -> tuple[str, object]:
     return run_id, ir
 
 
+def _refuse_model(config: TollgateConfig, store, record, checked: DataSummary, log: Path) -> None:
+    """A step after the Trainer failed: if the model lacks what the config
+    names, that is the one line to give (see pipeline/definition/model_check.py)."""
+    from pipeline.definition.model_check import model_problem
+
+    if record.model_id is None:
+        return
+    [model] = store.get_artifacts_by_id([record.model_id])
+    problem = model_problem(config, model.uri, checked.files[0])
+    if problem:
+        raise TollgateError(f"{problem} (full log: {log})")
+
+
 def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> RunSummary:
     """Checks the data (unless `checked` says it was), runs every step, and
     reads the result back from MLMD."""
-    if checked is None:
-        check_run_data(config.data_dir, config.span, expected_columns(config))
+    checked = checked or check_run_data(config.data_dir, config.span, expected_columns(config))
     load_user_module(config.model)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     log = config.logs_dir / f"run-{config.pipeline_name}-{stamp}.log"
@@ -85,7 +98,9 @@ def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> 
             progress.fail("WAITS" if awaiting else "FAILED")
             logging.exception("run failed")
             if not (awaiting and config.signoff.timeout_seconds == 0):
+                record = run_record(store, run_id)
+                _refuse_model(config, store, record, checked, log)
                 message = str(error) or type(error).__name__
-                raise failure(store, run_record(store, run_id), progress.current, message, log, report) from error
+                raise failure(store, record, progress.current, message, log, report) from error
             # With no wait configured, stopping at the sign-off is the expected end.
         return summarize(store, run_record(store, run_id), log, report)

@@ -17,7 +17,8 @@ from components.model_digest import folder_digest
 from components.publish.executor import served_versions
 from components.signoff import records
 from components.store import MYSQL_PASSWORD_ENV
-from pipeline.config import TollgateConfig, load_config
+from pipeline.config import TollgateConfig
+from pipeline.config_file import load_config
 from pipeline.lineage.data import prop
 from pipeline.lineage.store import store_for
 from tests.conftest import REPO, taxi_rows, write_csv

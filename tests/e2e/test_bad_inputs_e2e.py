@@ -137,7 +137,10 @@ def test_a_folder_with_no_csv(team, tmp_path):
 
 
 # A module's config, complete but for the module itself.
-MODEL = f'data_root = "{TAXI_CSV}"\n[model]\nlabel_key = "big_tipper_xf"\nproblem = "binary"\nmodule = "{{}}"\n'
+MODEL = (f'data_root = "{TAXI_CSV}"\n[model]\nlabel_key = "big_tipper_xf"\nproblem = "binary"\n'
+         'preprocessing_function_names = ["transform_features"]\nmodule = "{}"\n')
+# With no preprocessing signature to compute it, the label must be a column.
+RAW_LABEL = MODEL.replace('preprocessing_function_names = ["transform_features"]\n', "")
 CONFIGS = {
     "bad TOML": ("[trainer\n", ("is not valid TOML",)),
     "an unknown key": ("[trainer]\ntrian_steps = 5\n", ("unknown config key 'trainer.trian_steps'",)),
@@ -148,6 +151,9 @@ CONFIGS = {
     "a module without its functions": (MODEL.format("trainer.encoders"),
                                        ("has no function preprocessing_fn", "which Transform calls")),
     "a module file that is not there": (MODEL.format("no/such/model.py"), ("does not exist",)),
+    "an unknown metric": ('[[evaluator.metrics]]\nname = "f1"\n', ("unknown metric 'f1'", "choose from auc")),
+    "a label not in the data": (RAW_LABEL.format("trainer.taxi.model"),
+                                ("no column 'big_tipper_xf'", "model.label_key")),
     "a module without its label": ('[model]\nmodule = "trainer.taxi.model"\nlabel_key = ""\n',
                                    ("model.label_key must name the label",)),
 }

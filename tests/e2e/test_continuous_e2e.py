@@ -13,7 +13,7 @@ import pytest
 
 from components.signoff import records
 from pipeline.cli.main import main
-from pipeline.config import load_config
+from pipeline.config_file import load_config
 from pipeline.lineage.model import model_lineage
 from pipeline.lineage.text import render_text
 from pipeline.local.runner import run_pipeline

@@ -81,7 +81,7 @@ def test_a_row_of_a_few_columns_is_searched_with_the_rest_empty(first_run, capsy
 
 
 def test_search_before_any_release_is_a_clear_error(tmp_path):
-    from pipeline.config import load_config
+    from pipeline.config_file import load_config
 
     with pytest.raises(TollgateError, match="release a model first"):
         search.like(load_config(None, home=str(tmp_path)), 1)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.config_file import load_config
 from pipeline.lineage.model import audit, model_lineage
 from pipeline.lineage.store import store_for
 from tests.conftest import taxi_rows, write_csv

@@ -20,7 +20,7 @@ from ml_metadata.proto import metadata_store_pb2
 from components.signoff import records
 from components.vector_index_pusher import index
 from pipeline.cli.main import main
-from pipeline.config import load_config
+from pipeline.config_file import load_config
 from pipeline.lineage.store import store_for
 from pipeline.local.release import release
 from pipeline.local.runner import run_pipeline

@@ -39,7 +39,7 @@ def tollgate(home: Path, *args, user="carol"):
 
 
 def test_a_stock_tfx_module_runs_unchanged_through_the_gates_to_release(tmp_path):
-    from pipeline.config import load_config
+    from pipeline.config_file import load_config
     from pipeline.definition.user_module import load_user_module
 
     config = tmp_path / "tollgate.toml"
@@ -67,3 +67,21 @@ def test_a_stock_tfx_module_runs_unchanged_through_the_gates_to_release(tmp_path
     # opt-in, so the default releases the SavedModel alone.
     assert [r["targets"] for r in lineage["releases"]] == ["saved_model"]
     assert MODULE.read_bytes() == source  # run as written
+    refuses_what_the_model_lacks(tmp_path, home, data, served)
+
+
+def refuses_what_the_model_lacks(tmp_path: Path, home: Path, data: Path, served: Path):
+    """Names only the trained model can answer for: checked when a later step
+    fails, and given as one line with exit 2; nothing more is released."""
+    cases = {"signature": ("[model]\n", '[model]\nsignature_name = "predict"\n',
+                           "has no signature 'predict', which [model] signature_name"),
+             "label": ('label_key = "churned"', 'label_key = "churn_flag"',
+                       "label_key 'churn_flag' is neither a column of the data")}
+    for name, (old, new, words) in cases.items():
+        bad = tmp_path / f"{name}.toml"
+        bad.write_text(CONFIG.replace(old, new))
+        failed = tollgate(home, "run", "--config", str(bad), "--data", str(data))
+        last = failed.stderr.strip().splitlines()[-1]
+        assert failed.returncode == 2 and last.startswith("tollgate: error: ") and words in last, failed.stderr[-2000:]
+        assert "Traceback" not in failed.stderr
+        assert [p for p in served.parent.iterdir() if p.name.isdigit()] == [served]

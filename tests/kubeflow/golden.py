@@ -22,7 +22,7 @@ USER = "golden-user"
 
 def compile_golden(folder: str) -> str:
     from kubeflow.compiler import compile_pipeline
-    from pipeline.config import load_config
+    from pipeline.config_file import load_config
 
     # The definition's default for who triggered a run is whoever compiles; pin it.
     before = os.environ.get("TOLLGATE_USER")

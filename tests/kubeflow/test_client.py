@@ -11,7 +11,7 @@ import pytest
 
 from kubeflow import client as kfp_client
 from pipeline.cli.main import main
-from pipeline.config import load_config
+from pipeline.config_file import load_config
 from tests.kubeflow.fake_kfp import FakeKfp
 
 

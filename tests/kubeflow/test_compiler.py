@@ -6,7 +6,7 @@ import json
 import pytest
 
 from kubeflow.compiler import image_reference
-from pipeline.config import load_config
+from pipeline.config_file import load_config
 from pipeline.errors import TollgateError
 from tests.kubeflow.golden import GOLDEN, normalized
 

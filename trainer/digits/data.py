@@ -8,7 +8,7 @@ import csv
 from pathlib import Path
 
 
-def write_digits_csv(path: Path) -> Path:
+def write_csv(path: Path) -> Path:
     from sklearn.datasets import load_digits  # reads the copy inside the package
 
     digits = load_digits()

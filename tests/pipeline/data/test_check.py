@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.config import load_config
+from pipeline.config_file import load_config
 from pipeline.data.check import check_data, expected_columns
 from pipeline.errors import TollgateError
 from tests.conftest import TAXI_CSV, taxi_rows, write_csv

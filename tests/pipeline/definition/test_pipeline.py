@@ -2,7 +2,7 @@
 
 import json
 
-from pipeline.config import load_config
+from pipeline.config_file import load_config
 from pipeline.definition.pipeline import create_pipeline
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.config_file import load_config
 from pipeline.definition.pipeline import create_pipeline
 from pipeline.definition.user_module import load_user_module
 from pipeline.errors import TollgateError

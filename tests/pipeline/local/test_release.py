@@ -6,7 +6,7 @@ from ml_metadata.proto import metadata_store_pb2 as mlmd
 from components.signoff import records
 from kubeflow.compiler import cluster_config
 from pipeline.cli.main import main
-from pipeline.config import load_config, to_json
+from pipeline.config_file import load_config, to_json
 from pipeline.lineage.store import store_for
 
 
