@@ -18,7 +18,7 @@ import tempfile
 
 from components.store import MYSQL_PASSWORD_ENV
 from kubeflow.backend import IMAGE_DATA_ROOT, IMAGE_WORKDIR, KubeflowBackend
-from pipeline.config import ResourceConfig, TollgateConfig
+from pipeline.config import TAXI_MODULE, ResourceConfig, TollgateConfig
 from pipeline.errors import TollgateError
 from pipeline.lineage.store import store_spec
 
@@ -60,6 +60,9 @@ def cluster_config(config: TollgateConfig, image: str) -> TollgateConfig:
                             f"{config.model.module}; put it under trainer/ (kubeflow/Dockerfile copies it) "
                             "and name it as trainer.<folder>.<module>")
     kube = config.kubeflow
+    if not kube.data_root and config.model.module != TAXI_MODULE:
+        raise TollgateError("on Kubeflow, set [kubeflow] data_root to your module's data (a path or URI the "
+                            "pods can read); the default is the taxi sample inside the image")
     name, _, tag = image.rpartition(":")
     return dataclasses.replace(
         config,

@@ -1,6 +1,7 @@
 """The Kubeflow compile, checked on the compiled spec (no cluster exists here;
 tests/e2e/test_kubeflow_e2e.py runs the same spec with kfp.local)."""
 
+import dataclasses
 import json
 
 import pytest
@@ -176,8 +177,20 @@ def test_a_module_file_is_refused_for_the_cluster_before_anything_is_written(tmp
 
     module = tmp_path / "churn.py"
     module.write_text("def preprocessing_fn(inputs):\n    return inputs\n\ndef run_fn(fn_args):\n    pass\n")
-    config = load_config(None, kubeflow__tag="1.0.0", model__module=str(module), model__label_key="churned", model__problem="binary",
-                         data_root="churn.csv")
+    config = load_config(None, kubeflow__tag="1.0.0", model__module=str(module), model__label_key="churned",
+                         model__problem="binary", data_root="churn.csv")
     with pytest.raises(TollgateError, match="must be a module path in the image"):
         compile_pipeline(config, str(tmp_path / "p.yaml"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["churn.py"]
+
+
+def test_a_module_without_cluster_data_is_refused_before_anything_is_written(tmp_path):
+    from kubeflow.compiler import compile_pipeline
+
+    config = load_config(None, kubeflow__tag="1.0.0", model__module="trainer.digits.model", model__label_key="digit",
+                         model__problem="multiclass", data_root="digits.csv")
+    with pytest.raises(TollgateError, match=r"set \[kubeflow\] data_root to your module's data"):
+        compile_pipeline(config, str(tmp_path / "p.yaml"))
+    assert list(tmp_path.iterdir()) == []
+    digits = dataclasses.replace(config, kubeflow=dataclasses.replace(config.kubeflow, data_root="gs://team/digits"))
+    assert compile_pipeline(digits, str(tmp_path / "p.yaml")) and (tmp_path / "p.yaml").exists()
