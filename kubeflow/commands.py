@@ -80,11 +80,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 def cmd_run_local(args: argparse.Namespace) -> int:
     from kubeflow.local_run import run_local
-    from pipeline.data.check import check_run_data, expected_columns
+    from pipeline.data.check import check_run_data
     from pipeline.definition.backend import LocalBackend
+    from pipeline.lineage.store import columns_for_run
 
     config = args.cli.config_from_args(args)
-    data = check_run_data(config.data_dir, config.span, expected_columns(config))
+    data = check_run_data(config.data_dir, config.span, columns_for_run(config))
     print(f"tollgate: running the compiled Kubeflow pipeline '{config.pipeline_name}' here with kfp.local, "
           f"on {config.data_dir} ({data.rows:,} rows); state in {config.home_dir}", file=sys.stderr)
     steps = f" --train-steps {args.train_steps}" if args.train_steps else ""

@@ -52,7 +52,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    from pipeline.data.check import check_run_data, expected_columns
+    from pipeline.data.check import check_run_data
+    from pipeline.lineage.store import columns_for_run
     from pipeline.data.spans import parse_spans, ranges_text
     from pipeline.local.runner import run_pipeline
     from pipeline.local.summary import RunFailed
@@ -60,7 +61,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     spans = parse_spans(args.spans)
     # Every span's data is checked before the first run starts.
-    checked = {n: check_run_data(config.data_dir, n, expected_columns(config)) for n in spans}
+    checked = {n: check_run_data(config.data_dir, n, columns_for_run(config)) for n in spans}
     summaries = []
     for index, number in enumerate(spans, start=1):
         print(f"tollgate: backfill span {number} ({index}/{len(spans)}, {checked[number].rows:,} rows)",

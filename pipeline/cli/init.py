@@ -58,8 +58,12 @@ def _config(example: str, module: Path, data: Path) -> str:
     text = example_config_path(f"trainer.{example}.model").read_text()
     text = re.sub(r'^module = ".*"$', f'module = "{module}"', text, count=1, flags=re.M)
     body = text.split("\n\n", 1)[1]  # the example's own opening comment is about the example
+    # Its own pipeline name: its own releases, vector index and run history,
+    # apart from the taxi example's in the same home.
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", module.parent.name)
     return (f"# Made by `tollgate init --example {example}`; see README.md beside it, and the\n"
-            f"# Configuration section of Tollgate's README for every key.\n\ndata_root = \"{data}\"\n\n{body}")
+            f"# Configuration section of Tollgate's README for every key.\n\n"
+            f"pipeline_name = \"{name}\"\ndata_root = \"{data}\"\n\n{body}")
 
 
 def init_project(folder: Path, example: str) -> Path:

@@ -11,13 +11,13 @@ from pipeline.cli.render import finish
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.data.check import check_run_data, expected_columns
+    from pipeline.data.check import check_run_data
     from pipeline.definition.user_module import load_user_module
-    from pipeline.lineage.store import check_store
+    from pipeline.lineage.store import check_store, columns_for_run
     from pipeline.local.runner import run_pipeline
 
     config = config_from_args(args)
-    data = check_run_data(config.data_dir, config.span, expected_columns(config))
+    data = check_run_data(config.data_dir, config.span, columns_for_run(config))
     load_user_module(config.model)  # a module that can't serve is refused before anything is written
     check_store(config)  # a store that can't be used is refused before anything starts
     if config.no_encoder:

@@ -27,15 +27,28 @@ class Columns:
     required: dict[str, str] = dataclasses.field(default_factory=dict)
     optional: tuple[str, ...] | None = None
     named: dict[str, str] = dataclasses.field(default_factory=dict)
+    source: str = ""  # where `required` came from, for the error line: "the schema FILE"
 
 
 TAXI_COLUMNS = Columns(REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
 
 
-def expected_columns(config: TollgateConfig) -> Columns:
-    """The taxi example's own columns for its module, and for any module the
-    columns its config names: a slice, drift or embedding column that the
-    data lacks is refused here, not skipped or left empty later."""
+def schema_columns(path: Path) -> dict[str, str]:
+    """Each feature of a schema (.pbtxt) with the kind of value it holds."""
+    from google.protobuf import text_format
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    kinds = {schema_pb2.INT: "int", schema_pb2.FLOAT: "number"}
+    schema = text_format.Parse(path.read_text(), schema_pb2.Schema())
+    return {feature.name: kinds.get(feature.type, "string") for feature in schema.feature}
+
+
+def expected_columns(config: TollgateConfig, inferred: Path | None = None) -> Columns:
+    """The taxi example's own columns for its module. Another module's are
+    the curated schema's, else those of `inferred` (the schema the
+    pipeline's last run found), else any: SchemaGen then infers them. For
+    any module, the columns its config names: a slice, drift or embedding
+    column that the data lacks is refused here, not skipped or left empty later."""
     named = {column: "evaluator.slice_features" for column in config.evaluator.slice_features}
     named.update({column: "validation.drift_features" for column in config.validation.drift_features})
     if config.makes_embeddings:
@@ -47,6 +60,11 @@ def expected_columns(config: TollgateConfig) -> Columns:
         named[config.model.label_key] = "model.label_key"
     if config.model.module == TAXI_MODULE:
         return dataclasses.replace(TAXI_COLUMNS, named=named)
+    if config.schema_path:
+        return Columns(schema_columns(config.schema_path), named=named, source=f"the schema {config.schema_path}")
+    if inferred:
+        return Columns(schema_columns(inferred), named=named,
+                       source=f"the schema the pipeline's last run inferred ({inferred})")
     return Columns(named=named)
 
 
@@ -87,7 +105,8 @@ def _check_header(path: Path, header: list[str] | None, columns: Columns) -> Non
         raise TollgateError(f"{path} names column(s) {', '.join(twice)} more than once; rename or remove the copies")
     missing = [name for name in columns.required if name not in header]
     if missing:
-        raise TollgateError(f"{path} is missing column(s) {', '.join(missing)}; add them to the header")
+        listed = f", which {columns.source} lists" if columns.source else ""
+        raise TollgateError(f"{path} is missing column(s) {', '.join(missing)}{listed}; add them to the header")
     unnamed = [(name, key) for name, key in columns.named.items() if name not in header]
     if unnamed:
         name, key = unnamed[0]

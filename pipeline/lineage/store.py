@@ -9,7 +9,8 @@ from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
 from components.store import connection_from_spec, open_store
-from pipeline.config import MetadataConfig, TollgateConfig
+from pipeline.config import TAXI_MODULE, MetadataConfig, TollgateConfig
+from pipeline.data.check import Columns, expected_columns
 from pipeline.errors import TollgateError
 
 
@@ -71,3 +72,22 @@ def connection_config(config: TollgateConfig) -> metadata_store_pb2.ConnectionCo
 
 def store_for(config: TollgateConfig) -> metadata_store.MetadataStore:
     return open_store(check_store(config))
+
+
+def inferred_schema(config: TollgateConfig) -> Path | None:
+    """The schema SchemaGen inferred in the pipeline's newest run, for the
+    data check of the next; None before the first run, which creates nothing."""
+    if config.metadata.backend == "sqlite" and not config.sqlite_path.exists():
+        return None
+    under = str(config.pipeline_root / "SchemaGen") + os.sep
+    schemas = [a for a in store_for(config).get_artifacts_by_type("Schema") if a.uri.startswith(under)]
+    newest = max(schemas, key=lambda a: a.id, default=None)
+    path = Path(newest.uri) / "schema.pbtxt" if newest else None
+    return path if path and path.is_file() else None
+
+
+def columns_for_run(config: TollgateConfig) -> Columns:
+    """What the next run's CSV must hold; the store is read only when the
+    last run's inferred schema is what decides."""
+    needs_store = config.model.module != TAXI_MODULE and not config.schema_path
+    return expected_columns(config, inferred_schema(config) if needs_store else None)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from components.signoff.executor import SignOffPending
 from pipeline.config import TollgateConfig
-from pipeline.data.check import DataSummary, check_run_data, expected_columns
+from pipeline.data.check import DataSummary, check_run_data
 from pipeline.definition.user_module import load_user_module
 from pipeline.errors import TollgateError
 from pipeline.lineage.runs import run_record
-from pipeline.lineage.store import store_for
+from pipeline.lineage.store import columns_for_run, store_for
 from pipeline.local.progress import Progress
 from pipeline.local.summary import RunFailed, RunSummary, failure, summarize
 
@@ -76,7 +76,7 @@ def _refuse_model(config: TollgateConfig, store, record, checked: DataSummary, l
 def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> RunSummary:
     """Checks the data (unless `checked` says it was), runs every step, and
     reads the result back from MLMD."""
-    checked = checked or check_run_data(config.data_dir, config.span, expected_columns(config))
+    checked = checked or check_run_data(config.data_dir, config.span, columns_for_run(config))
     load_user_module(config.model)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     log = config.logs_dir / f"run-{config.pipeline_name}-{stamp}.log"

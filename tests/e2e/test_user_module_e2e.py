@@ -68,6 +68,13 @@ def test_a_stock_tfx_module_runs_unchanged_through_the_gates_to_release(tmp_path
     assert [r["targets"] for r in lineage["releases"]] == ["saved_model"]
     assert MODULE.read_bytes() == source  # run as written
     refuses_what_the_model_lacks(tmp_path, home, data, served)
+    # The next run's data is held to the columns this run's SchemaGen found.
+    narrower = tmp_path / "narrower.csv"
+    narrower.write_text("".join(",".join(line.split(",")[:1] + line.split(",")[2:])
+                                for line in data.read_text().splitlines(keepends=True)))
+    refused = tollgate(home, "run", "--config", str(config), "--data", str(narrower))
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert "missing column(s) income, which the schema the pipeline's last run inferred" in refused.stderr
 
 
 def refuses_what_the_model_lacks(tmp_path: Path, home: Path, data: Path, served: Path):

@@ -17,7 +17,7 @@ from pipeline.errors import TollgateError
 def test_a_project_names_its_own_module_and_data_and_its_test_passes(tmp_path, example):
     folder = tmp_path / example
     config = load_config(init_project(folder, example))
-    assert config.model.module == str(folder / "model.py")
+    assert config.model.module == str(folder / "model.py") and config.pipeline_name == example
     assert config.data_dir == folder / "data" / f"{example}.csv" and config.data_dir.stat().st_size > 100_000
     module = load_user_module(config.model)
     assert module.file == str(folder / "model.py")

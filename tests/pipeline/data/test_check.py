@@ -100,3 +100,30 @@ def test_a_column_the_config_names_and_the_data_lacks_is_one_line(tmp_path, key,
         check_data(path, expected_columns(config))
     message = str(error.value)
     assert "no column 'colour'" in message and key.replace("__", ".") in message and "\n" not in message
+
+
+SCHEMA = """
+feature { name: "age" type: INT }
+feature { name: "region" type: BYTES }
+feature { name: "churned" type: INT }
+feature { name: "spend" type: FLOAT }
+"""
+
+
+def test_a_curated_schema_names_the_columns_and_their_kinds(tmp_path):
+    (tmp_path / "schema.pbtxt").write_text(SCHEMA)
+    config = _module_config(tmp_path, validation__schema_file=str(tmp_path / "schema.pbtxt"))
+    with pytest.raises(TollgateError, match=r"missing column\(s\) spend, which the schema .*schema.pbtxt lists"):
+        check_data(_churn(tmp_path), expected_columns(config))
+    typo = _churn(tmp_path, header="age,region,churned,spend\n")
+    typo.write_text(typo.read_text().replace("40,east,1\n", "40,east,1,12.5\n").replace("22,west,0\n", "22,west,0,lots\n"))
+    with pytest.raises(TollgateError, match=r"line 3, column 'spend': 'lots' is not a number"):
+        check_data(typo, expected_columns(config))
+
+
+def test_without_a_curated_schema_the_last_runs_inferred_one_decides(tmp_path):
+    (tmp_path / "inferred.pbtxt").write_text(SCHEMA)
+    config = _module_config(tmp_path)
+    with pytest.raises(TollgateError, match="which the schema the pipeline's last run inferred"):
+        check_data(_churn(tmp_path), expected_columns(config, tmp_path / "inferred.pbtxt"))
+    assert check_data(_churn(tmp_path), expected_columns(config)).rows == 2  # the first run: any columns
