@@ -8,8 +8,8 @@ import logging
 import time
 
 from components.metrics import overall_and_worst
-from components.results import read_metric, read_slices
 from components.model_digest import ModelChanged, model_digest
+from components.results import read_metric, read_slices
 from components.signoff import records
 from components.signoff.notify import notify
 from components.store import open_store

@@ -87,5 +87,6 @@ def register(sub, add) -> None:
     audit = add("audit", "every release in order: model, data, metrics, approver")
     audit.add_argument("--since", help="only releases at or after this UTC date (YYYY-MM-DD)")
     audit.add_argument("--format", choices=("text", "json", "html"), default="text",
-                       help="html writes a timeline page, with a chart of the primary metric across releases, and prints its path")
+                       help="html writes a timeline page, with a chart of the primary metric across releases, "
+                            "and prints its path")
     audit.set_defaults(handler=cmd_audit)

@@ -216,7 +216,8 @@ def trained_on(store, graph: Graph, trainer):
 
 
 def model_lineage(store, model_id: int) -> rec.ModelLineage:
-    """Everything MLMD knows about one model, in four rounds of two queries."""
+    """Everything MLMD knows about one model, in four rounds of two queries
+    (a fifth for a stock module, whose Trainer read Transform's output)."""
     [model] = store.get_artifacts_by_id([model_id])
     graph = Graph(store)
     trainer = producer(store, model_id)
@@ -228,7 +229,8 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
     base = graph.first(trainer.id, INPUT, "Model", key="base_model")
     inputs = [a.id for a in graph.linked(trainer.id, INPUT) if a is not base]
     examples_ids = [examples.id] if examples is not None else []
-    found = graph.add(executions_for(store, (inputs + examples_ids, OUTPUT, ""), (examples_ids, INPUT, "StatisticsGen")))
+    found = graph.add(executions_for(
+        store, (inputs + examples_ids, OUTPUT, ""), (examples_ids, INPUT, "StatisticsGen")))
     statistics = next((a for e in found for a in graph.linked(e.id, OUTPUT, "ExampleStatistics")), None)
     stats_ids = [statistics.id] if statistics is not None else []
     graph.add(executions_for(

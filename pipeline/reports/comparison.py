@@ -48,7 +48,8 @@ def _order(row: tuple, metric: Metric) -> tuple:
 def _checks(limit: Threshold, value: float, then: float | None, baseline_id: int | None) -> list[tuple[str, bool]]:
     checks = []
     if limit.lower_bound is not None:
-        checks.append((f"{limit.metric} {value:.4f} against at least {limit.lower_bound:g}", value >= limit.lower_bound))
+        checks.append((f"{limit.metric} {value:.4f} against at least {limit.lower_bound:g}",
+                       value >= limit.lower_bound))
     if limit.upper_bound is not None:
         checks.append((f"{limit.metric} {value:.4f} against at most {limit.upper_bound:g}", value <= limit.upper_bound))
     if limit.change_absolute is not None and then is not None:
@@ -70,7 +71,8 @@ def _gate(overall: dict, before: dict, thresholds: list[Threshold], baseline_id:
         if overall.get(key) is None:
             continue
         checks = _checks(limit, overall[key], before.get(key), baseline_id)
-        lines += [f"<li>{badge('met' if ok else 'missed', 'ok' if ok else 'bad')} {esc(text)}</li>" for text, ok in checks]
+        lines += [f"<li>{badge('met' if ok else 'missed', 'ok' if ok else 'bad')} {esc(text)}</li>"
+                  for text, ok in checks]
     return f"<ul class='gate'>{''.join(lines)}</ul>" if lines else ""
 
 
@@ -108,7 +110,8 @@ def comparison_section(slices: list, baseline: list, thresholds: list[Threshold]
     header = ["slice", "examples", metric.label, f"baseline {metric.label}", "change", "note"]
     listed = "".join(f"<li>{esc(threshold_text(t))}</li>" for t in thresholds)
     return (
-        _intro(overall, before, baseline_id, metric) + _gate(overall, before.get("overall", {}), thresholds, baseline_id)
+        _intro(overall, before, baseline_id, metric)
+        + _gate(overall, before.get("overall", {}), thresholds, baseline_id)
         + charts.slice_bars(judged, metric.label, floor)
         + "<p class='muted'>Worst change first; rows shaded red did worse than the baseline. "
           f"Thresholds: </p><ul class='muted'>{listed or '<li>none</li>'}</ul>"

@@ -108,7 +108,8 @@ def write_model_report(path: Path, lineage: ModelLineage, nodes: dict, svg: str)
                     {"approve": "ok", "reject": "bad"}.get(signoff.get("status"), "wait")),
               badge("released" if lineage.releases else "not released", "ok" if lineage.releases else "plain")]
     comparison = (comparison_section(evaluation.slices, evaluation.baseline_slices, evaluation.thresholds,
-                                     evaluation.baseline_model_id, evaluation.metric) if evaluation else "<p>Not evaluated.</p>")
+                                     evaluation.baseline_model_id, evaluation.metric)
+                  if evaluation else "<p>Not evaluated.</p>")
     shipped = f"released to {lineage.releases[-1].serving_path}" if lineage.releases else "not released"
     status = signoff.get("status")
     decided = (f"{PAST_TENSE[status]} by {signoff['approver']}" if status in PAST_TENSE

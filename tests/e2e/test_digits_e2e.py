@@ -39,7 +39,8 @@ def test_the_digits_example_from_init_to_search(tmp_path):
     assert metrics["overall"]["sparse_categorical_accuracy"] > 0.8, metrics
     assert metrics["worst_slice"]["slice"].startswith("digit=") and "auc" not in metrics["overall"]
     model = str(run["model_id"])
-    assert f"accuracy {metrics['overall']['sparse_categorical_accuracy']:.4f}" in tollgate(home, "pending", *config).stdout
+    accuracy = metrics["overall"]["sparse_categorical_accuracy"]
+    assert f"accuracy {accuracy:.4f}" in tollgate(home, "pending", *config).stdout
     tollgate(home, "approve", model, "--by", "erin", *config, user="erin")
     served = Path(json.loads(tollgate(home, "release", model, *config, "--json").stdout)["pushed"])
     assert (served / "saved_model.pb").is_file()
@@ -52,8 +53,8 @@ def test_the_digits_example_from_init_to_search(tmp_path):
     assert f"model {model}  accuracy 0." in audit and "auc" not in audit
 
     # An image's nearest neighbours in the model's embedding are mostly the same digit.
-    [itself, *near] = json.loads(tollgate(home, "search", *config, "--row", first_image(folder / "data" / "digits.csv", "0"),
-                                          "-k", "6", "--json").stdout)
+    zero = first_image(folder / "data" / "digits.csv", "0")
+    [itself, *near] = json.loads(tollgate(home, "search", *config, "--row", zero, "-k", "6", "--json").stdout)
     assert itself["distance"] == pytest.approx(0.0, abs=1e-4) and itself["source"]["digit"] == 0
     assert sum(n["source"]["digit"] == 0 for n in near) >= 3, near
     again = json.loads(tollgate(home, "search", *config, "--like", str(itself["key"]), "-k", "6", "--json").stdout)
