@@ -12,6 +12,14 @@ from pipeline.cli.render import finish, metric_text
 from pipeline.lineage import serving
 
 
+def _metric_text(summary: dict) -> str:
+    """The configured metric overall, and on the worst slice: 'accuracy 0.9571 (worst digit=8: 0.8596)'."""
+    metric = summary_metric(summary)
+    text = f"{metric.name} {metric_text(summary.get('overall') or {}, metric.key)}"
+    worst = summary.get("worst_slice")
+    return text + (f" (worst {worst['slice']}: {metric_text(worst['metrics'], metric.key)})" if worst else "")
+
+
 def cmd_pending(args: argparse.Namespace) -> int:
     from pipeline.lineage.signoff import pending
 
@@ -22,10 +30,9 @@ def cmd_pending(args: argparse.Namespace) -> int:
     if not requests:
         print("no sign-off requests are waiting")
     for r in requests:
-        metric = summary_metric(r.eval_summary)
         print(
             f"request {r.id}  model {r.model_id}  {r.requested_at}  by {r.triggered_by}  "
-            f"{metric.name} {metric_text(r.eval_summary.get('overall') or {}, metric.key)}\n  {r.approve_command}"
+            f"{_metric_text(r.eval_summary)}\n  {r.approve_command}"
         )
         for line in serving.lines(r.eval_summary.get("serving")):
             print(f"  serving {line}")
@@ -55,6 +62,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if state["request"]:
         r = state["request"]
         print(f"request   {r['id']} at {r['requested_at']} by {r['triggered_by']}, digest {r['model_digest']}")
+        print(f"metric    {_metric_text(r['eval_summary'])}")
         for line in serving.lines(r["eval_summary"].get("serving")):
             print(f"serving   {line}")
     if state["decision"]:

@@ -41,6 +41,8 @@ def test_the_digits_example_from_init_to_search(tmp_path):
     model = str(run["model_id"])
     accuracy = metrics["overall"]["sparse_categorical_accuracy"]
     assert f"accuracy {accuracy:.4f}" in tollgate(home, "pending", *config).stdout
+    shown = tollgate(home, "show", model, *config).stdout
+    assert f"metric    accuracy {accuracy:.4f} (worst {metrics['worst_slice']['slice']}: 0." in shown
     tollgate(home, "approve", model, "--by", "erin", *config, user="erin")
     served = Path(json.loads(tollgate(home, "release", model, *config, "--json").stdout)["pushed"])
     assert (served / "saved_model.pb").is_file()
