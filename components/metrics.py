@@ -14,10 +14,12 @@ class Metric:
     key: str  # the name its results go under
     label: str  # for people
     higher_is_better: bool = True
+    # Undefined where every label in a slice is one class (TFMA reports 0).
+    needs_both_classes: bool = False
 
 
 METRICS = {m.name: m for m in (
-    Metric("auc", "AUC", "auc", "AUC"),
+    Metric("auc", "AUC", "auc", "AUC", needs_both_classes=True),
     Metric("binary_accuracy", "BinaryAccuracy", "binary_accuracy", "accuracy"),
     Metric("accuracy", "SparseCategoricalAccuracy", "sparse_categorical_accuracy", "accuracy"),
     Metric("rmse", "RootMeanSquaredError", "root_mean_squared_error", "RMSE", higher_is_better=False),
@@ -42,9 +44,14 @@ def configured_metric(eval_config: dict) -> Metric:
     return primary_metric([m.get("class_name", "") for spec in specs for m in spec.get("metrics", [])])
 
 
+def metric_named(name: str) -> Metric:
+    """A metric by its config name; AUC for records older than the choice."""
+    return METRICS.get(name, AUC)
+
+
 def summary_metric(summary: dict) -> Metric:
-    """The metric an eval summary was ranked by (AUC for summaries older than the choice)."""
-    return METRICS.get((summary or {}).get("metric", ""), AUC)
+    """The metric an eval summary was ranked by."""
+    return metric_named((summary or {}).get("metric", ""))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,16 +61,20 @@ class SliceMetrics:
 
 
 def one_class(metrics: dict) -> bool:
-    """Every label in the slice is the same, so AUC is undefined there (TFMA reports 0)."""
+    """Every label in the slice is the same."""
     return metrics.get("mean_label") in (0.0, 1.0)
 
 
+def undefined(metrics: dict, metric: Metric) -> bool:
+    """The slice's value means nothing: AUC on a slice of one class."""
+    return metric.needs_both_classes and one_class(metrics)
+
+
 def rankable(metrics: dict, metric: Metric) -> bool:
-    """Enough examples for the slice's metric to mean something, and for
-    AUC, both classes."""
+    """Enough examples for the slice's metric to mean something, and a value that is defined."""
     value = metrics.get(metric.key)
     return (value is not None and value == value and metrics.get("example_count", 0) >= MIN_SLICE_EXAMPLES
-            and not (metric.key == "auc" and one_class(metrics)))
+            and not undefined(metrics, metric))
 
 
 def worse_first(value: float, metric: Metric) -> float:

@@ -13,7 +13,6 @@ import sys
 import tempfile
 
 from pipeline.config import TollgateConfig, current_user
-
 from pipeline.config_file import load_config
 
 DEFAULT_OUTPUT = "tollgate-pipeline.yaml"

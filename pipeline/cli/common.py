@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from pipeline.config import TollgateConfig
-
 from pipeline.config_file import load_config
 
 EXIT_USER_ERROR = 2

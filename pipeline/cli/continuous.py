@@ -61,7 +61,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     spans = parse_spans(args.spans)
     # Every span's data is checked before the first run starts.
-    checked = {n: check_run_data(config.data_dir, n, columns_for_run(config)) for n in spans}
+    columns = columns_for_run(config)  # may read the store: once, not per span
+    checked = {n: check_run_data(config.data_dir, n, columns) for n in spans}
     summaries = []
     for index, number in enumerate(spans, start=1):
         print(f"tollgate: backfill span {number} ({index}/{len(spans)}, {checked[number].rows:,} rows)",

@@ -14,6 +14,7 @@ import importlib
 import re
 from pathlib import Path
 
+from pipeline.config import EXAMPLE_CONFIG
 from pipeline.config_file import example_config_path
 from pipeline.errors import TollgateError
 
@@ -54,8 +55,8 @@ def _sibling_imports(source: str, example: str) -> str:
     return re.sub(rf"^from {re.escape(package)}\.(\w+) import", r"from \1 import", source, flags=re.M)
 
 
-def _config(example: str, module: Path, data: Path) -> str:
-    text = example_config_path(f"trainer.{example}.model").read_text()
+def _config(example: str, package: Path, module: Path, data: Path) -> str:
+    text = (package / EXAMPLE_CONFIG).read_text()
     text = re.sub(r'^module = ".*"$', f'module = "{module}"', text, count=1, flags=re.M)
     body = text.split("\n\n", 1)[1]  # the example's own opening comment is about the example
     # Its own pipeline name: its own releases, vector index and run history,
@@ -82,7 +83,7 @@ def init_project(folder: Path, example: str) -> Path:
             (folder / source.name).write_text(_sibling_imports(source.read_text(), example))
     data = importlib.import_module(f"trainer.{example}.data").write_csv(folder / "data" / f"{example}.csv")
     config = folder / "tollgate.toml"
-    config.write_text(_config(example, folder / "model.py", data))
+    config.write_text(_config(example, package, folder / "model.py", data))
     (folder / "README.md").write_text(README.format(name=folder.name, example=example, folder=folder,
                                                     data=data.name))
     return config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from components.metrics import AUC, METRICS
+from components.metrics import metric_named
 from pipeline.cli.common import config_from_args
 from pipeline.cli.render import metric_text
 from pipeline.errors import TollgateError
@@ -66,7 +66,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(write_audit_report(config.home_dir / "reports" / "audit.html", config.pipeline_name, entries))
         return 0
     for e in entries:
-        key = METRICS.get(e.metric, AUC).key
+        key = metric_named(e.metric).key
         print(
             f"{e.released_at}  model {e.model_id}  {e.metric} {metric_text(e.metrics or {}, key)}  "
             f"approved by {e.approver or '-'}  {e.serving_path}  data {e.data}"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from components.metrics import AUC, METRICS
+from components.metrics import metric_named
 from pipeline.lineage.records import AuditEntry
 from pipeline.reports import charts
 from pipeline.reports.page import badge, page, section, table, write_page
 
 
 def _value(entry: AuditEntry) -> float | None:
-    return (entry.metrics or {}).get(METRICS.get(entry.metric, AUC).key)
+    return (entry.metrics or {}).get(metric_named(entry.metric).key)
 
 
 def write_audit_report(path: Path, pipeline_name: str, entries: list[AuditEntry]) -> Path:
@@ -24,7 +24,7 @@ def write_audit_report(path: Path, pipeline_name: str, entries: list[AuditEntry]
         # The chart follows the newest release's metric; releases ranked by
         # another (a team that changed its metric) keep their own in the table.
         newest = entries[-1].metric
-        label = METRICS.get(newest, AUC).label
+        label = metric_named(newest).label
         body = (charts.timeline(labels, [_value(e) if e.metric == newest else None for e in entries], label)
                 + table(["released (UTC)", "model", "span", "data", "approved by", label, "serving path"], rows,
                         numeric=(1, 5), wrap=(3, 6)))

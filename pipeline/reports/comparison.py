@@ -7,7 +7,7 @@ AUC is undefined), are shown but kept out of the ranking.
 
 from __future__ import annotations
 
-from components.metrics import BY_CLASS, MIN_SLICE_EXAMPLES, Metric, one_class, rankable, worse_first
+from components.metrics import BY_CLASS, MIN_SLICE_EXAMPLES, Metric, rankable, undefined, worse_first
 from pipeline.lineage.records import Threshold
 from pipeline.lineage.text import threshold_text
 from pipeline.reports import charts
@@ -15,16 +15,15 @@ from pipeline.reports.page import badge, esc, fmt, table
 
 
 def _note(metrics: dict, metric: Metric) -> str:
-    if metric.key == "auc" and one_class(metrics):
-        return "one class only: AUC undefined"
+    if undefined(metrics, metric):
+        return f"one class only: {metric.label} undefined"
     if metrics.get("example_count", 0) < MIN_SLICE_EXAMPLES:
         return f"small: under {MIN_SLICE_EXAMPLES} examples"
     return ""
 
 
 def _shown(metrics: dict, metric: Metric) -> str:
-    undefined = not metrics or (metric.key == "auc" and one_class(metrics))
-    return "-" if undefined else fmt(metrics.get(metric.key, "-"))
+    return "-" if not metrics or undefined(metrics, metric) else fmt(metrics.get(metric.key, "-"))
 
 
 def _change(now: dict, then: dict, metric: Metric) -> float | None:
@@ -53,13 +52,10 @@ def _checks(limit: Threshold, value: float, then: float | None, baseline_id: int
     if limit.upper_bound is not None:
         checks.append((f"{limit.metric} {value:.4f} against at most {limit.upper_bound:g}", value <= limit.upper_bound))
     if limit.change_absolute is not None and then is not None:
-        change = value - then
-        if limit.change_direction == "LOWER_IS_BETTER":
-            checks.append((f"change against model {baseline_id}: {change:+.4f}, at most {limit.change_absolute:+g}",
-                           change <= limit.change_absolute))
-        else:
-            checks.append((f"change against model {baseline_id}: {change:+.4f}, at least {limit.change_absolute:+g}",
-                           change >= limit.change_absolute))
+        change, lower = value - then, limit.change_direction == "LOWER_IS_BETTER"
+        checks.append((f"change against model {baseline_id}: {change:+.4f}, "
+                       f"{'at most' if lower else 'at least'} {limit.change_absolute:+g}",
+                       change <= limit.change_absolute if lower else change >= limit.change_absolute))
     return checks
 
 

@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import TAXI_MODULE, MetricConfig, TollgateConfig
-
 from pipeline.config_file import _build, example_config_path, load_config
 from pipeline.errors import TollgateError
 
