@@ -13,7 +13,7 @@ APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive
 RUN_PACKAGES := graphviz
 TEST_PACKAGES := chromium chromium-driver mariadb-server
 
-.PHONY: setup run test bench golden screenshots image lock clean system test-system
+.PHONY: setup run test check bench golden screenshots image lock clean system test-system
 
 setup: $(VENV)/.installed system
 
@@ -33,8 +33,18 @@ $(VENV)/.installed: requirements/lock.txt setup.py
 run: setup
 	$(BIN)/tollgate run
 
+# Two workers, one per core of CI's machine: most e2e time is a child
+# `tollgate` process computing while its test waits. Tests sharing a trained
+# run stay on one worker (tests/groups.py). The 15 slowest are listed last.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+
 test: setup test-system
-	$(BIN)/python -m pytest -q tests
+	$(PYTEST) --durations=15 tests
+
+# For iterating: the unit tests and the layer contracts, no end-to-end run.
+check: setup test-system
+	$(PYTEST) -m "not e2e" tests
 
 bench: setup
 	$(BIN)/python bench/bench_pipeline.py

@@ -26,6 +26,8 @@ setup(
         "onnxruntime-extensions==0.15.2",
         "scikit-learn==1.5.1",  # the digits example's data
     ],
-    extras_require={"test": ["pytest", "pytest-timeout", "import-linter", "selenium", "nbclient", "ipykernel"]},
+    extras_require={
+        "test": ["pytest", "pytest-timeout", "pytest-xdist", "import-linter", "selenium", "nbclient", "ipykernel"],
+    },
     entry_points={"console_scripts": ["tollgate=pipeline.cli.main:main"]},
 )

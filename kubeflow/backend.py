@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from pathlib import Path
 
-from tfx import v1 as tfx
+from tfx.orchestration.data_types import RuntimeParameter
 
 from pipeline.config import TollgateConfig
 from pipeline.data.spans import SPAN_PATTERN, spans_in
@@ -45,7 +45,7 @@ class KubeflowBackend(LocalBackend):
         elif "://" not in root and Path(root).is_file():
             root, pattern = str(Path(root).parent), Path(root).name  # one file, read alone
         # Each run binds the folder, so a schedule can name each run's data.
-        base = tfx.dsl.experimental.RuntimeParameter(name=DATA_PARAMETER, ptype=str, default=root)
+        base = RuntimeParameter(name=DATA_PARAMETER, ptype=str, default=root)
         return ExampleInput(base, pattern)
 
     def schema_file(self, config: TollgateConfig) -> str:

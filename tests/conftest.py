@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 import pymilvus  # noqa: E402,F401
 
 from components.signoff import records  # noqa: E402
+from tests.groups import group_by_shared_fixtures  # noqa: E402
 from pipeline.config import default_data_root  # noqa: E402
 from pipeline.config_file import load_config  # noqa: E402
 from pipeline.lineage.store import store_for  # noqa: E402
@@ -52,6 +53,11 @@ def copy_taxi(root: Path) -> Path:
     data.parent.mkdir(parents=True)
     shutil.copy(TAXI_CSV, data)
     return data
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into node ids
+def pytest_collection_modifyitems(config, items):
+    group_by_shared_fixtures(items)
 
 
 @pytest.fixture(scope="session")

@@ -4,21 +4,23 @@ ExampleValidator and DriftCheck record anomalies but block nothing. This
 gate sits between them and Transform, so bad data never reaches training.
 """
 
-from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import InputArtifact
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types import standard_artifacts
 
 from components.anomaly_gate.anomalies import read_anomalies
 
-Anomalies = tfx.types.standard_artifacts.ExampleAnomalies
+Anomalies = standard_artifacts.ExampleAnomalies
 
 
 class DataAnomaliesError(RuntimeError):
     """The data broke the schema or drifted; the message lists each anomaly."""
 
 
-@tfx.dsl.components.component
+@component
 def AnomalyGate(
-    anomalies: tfx.dsl.components.InputArtifact[Anomalies],
-    drift: tfx.dsl.components.InputArtifact[Anomalies] = None,
+    anomalies: InputArtifact[Anomalies],
+    drift: InputArtifact[Anomalies] = None,
 ) -> None:
     found = read_anomalies(anomalies.uri)
     if drift is not None:

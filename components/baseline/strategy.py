@@ -12,7 +12,7 @@ candidate out keeps the Evaluator's inputs unchanged, so it and everything
 after it come from the cache.
 """
 
-from tfx import v1 as tfx
+from tfx.dsl.components.common.resolver import ResolverStrategy
 
 MODEL = "model"
 BLESSING = "model_blessing"
@@ -33,7 +33,7 @@ def latest_blessed(models, blessings, exclude_ids=frozenset()):
     return None, None
 
 
-class BaselineModelStrategy(tfx.dsl.experimental.ResolverStrategy):
+class BaselineModelStrategy(ResolverStrategy):
     def resolve_artifacts(self, store, input_dict):
         exclude = frozenset(m.id for m in input_dict.get(CANDIDATE, []))
         model, blessing = latest_blessed(
@@ -57,7 +57,7 @@ def latest_released(models, releases):
     return None
 
 
-class ReleasedModelStrategy(tfx.dsl.experimental.ResolverStrategy):
+class ReleasedModelStrategy(ResolverStrategy):
     """The last released model, for the Trainer to warm-start from."""
 
     def resolve_artifacts(self, store, input_dict):

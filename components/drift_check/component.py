@@ -12,29 +12,30 @@ threshold) and `measurements` (every comparison, as JSON).
 import json
 import os
 
-from tfx import v1 as tfx
-from tfx.types import artifact_utils
+from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact, Parameter
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types import artifact_utils, standard_artifacts
 from tfx.utils import io_utils
 
 from components.drift_check import drift
 from components.statistics import read_statistics
 from components.drift_check.strategy import span_of
 
-Examples = tfx.types.standard_artifacts.Examples
-Statistics = tfx.types.standard_artifacts.ExampleStatistics
+Examples = standard_artifacts.Examples
+Statistics = standard_artifacts.ExampleStatistics
 
 
-@tfx.dsl.components.component
+@component
 def DriftCheck(
-    examples: tfx.dsl.components.InputArtifact[Examples],
-    statistics: tfx.dsl.components.InputArtifact[Statistics],
-    schema: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Schema],
-    anomalies: tfx.dsl.components.OutputArtifact[tfx.types.standard_artifacts.ExampleAnomalies],
-    features: tfx.dsl.components.Parameter[str],
-    max_linf: tfx.dsl.components.Parameter[float],
-    max_jsd: tfx.dsl.components.Parameter[float],
-    previous_examples: tfx.dsl.components.InputArtifact[Examples] = None,
-    previous: tfx.dsl.components.InputArtifact[Statistics] = None,
+    examples: InputArtifact[Examples],
+    statistics: InputArtifact[Statistics],
+    schema: InputArtifact[standard_artifacts.Schema],
+    anomalies: OutputArtifact[standard_artifacts.ExampleAnomalies],
+    features: Parameter[str],
+    max_linf: Parameter[float],
+    max_jsd: Parameter[float],
+    previous_examples: InputArtifact[Examples] = None,
+    previous: InputArtifact[Statistics] = None,
 ) -> None:
     current = read_statistics(statistics.uri)
     anomalies.split_names = artifact_utils.encode_split_names(sorted(current))

@@ -8,7 +8,7 @@ the StatisticsGen execution that read them.
 """
 
 from ml_metadata.proto import metadata_store_pb2 as mlmd
-from tfx import v1 as tfx
+from tfx.dsl.components.common.resolver import ResolverStrategy
 
 CURRENT = "current"
 EXAMPLES = "examples"
@@ -41,7 +41,7 @@ def statistics_of(store, examples_id: int, statistics: dict):
     return statistics[max(made)] if made else None
 
 
-class PreviousSpanStrategy(tfx.dsl.experimental.ResolverStrategy):
+class PreviousSpanStrategy(ResolverStrategy):
     def resolve_artifacts(self, store, input_dict):
         current = list(input_dict.get(CURRENT, []))
         by_id = {s.id: s for s in input_dict.get(STATISTICS, [])}

@@ -13,7 +13,10 @@ import json
 import os
 
 import apache_beam as beam
-from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import BeamComponentParameter, InputArtifact, OutputArtifact, Parameter
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types import standard_artifacts
+from tfx.types.artifact import Artifact
 
 from components import artifact_types
 from components.embedding_exporter.encoders import EmbedHandler
@@ -21,22 +24,22 @@ from components.embedding_exporter.executor import export, summary
 from components.model_digest import SERVING_SUBDIR
 
 
-class Embeddings(tfx.dsl.Artifact):
+class Embeddings(Artifact):
     """Vectors for a run's examples, as Parquet shards."""
 
     TYPE_NAME = artifact_types.EMBEDDINGS
 
 
-@tfx.dsl.components.component(use_beam=True)
+@component(use_beam=True)
 def EmbeddingExporter(
-    examples: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Examples],
-    model: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.Model],
-    embeddings: tfx.dsl.components.OutputArtifact[Embeddings],
-    columns: tfx.dsl.components.Parameter[str],
-    splits: tfx.dsl.components.Parameter[str] = "",
-    encoder: tfx.dsl.components.Parameter[str] = "",
-    signature_name: tfx.dsl.components.Parameter[str] = "embed",
-    beam_pipeline: tfx.dsl.components.BeamComponentParameter[beam.Pipeline] = None,
+    examples: InputArtifact[standard_artifacts.Examples],
+    model: InputArtifact[standard_artifacts.Model],
+    embeddings: OutputArtifact[Embeddings],
+    columns: Parameter[str],
+    splits: Parameter[str] = "",
+    encoder: Parameter[str] = "",
+    signature_name: Parameter[str] = "embed",
+    beam_pipeline: BeamComponentParameter[beam.Pipeline] = None,
 ) -> None:
     wanted = [s for s in splits.split(",") if s] or json.loads(examples.split_names)
     handler = EmbedHandler(os.path.join(model.uri, SERVING_SUBDIR), encoder, signature_name)

@@ -17,7 +17,10 @@ Each other runtime's file that the serving check made (`model.tflite`,
 
 import os
 
-from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact, Parameter
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types import standard_artifacts
+from tfx.types.artifact import Artifact
 
 from components import artifact_types
 from components.publish.executor import release_model
@@ -33,19 +36,19 @@ def _target_files(serving) -> list[str]:
     return [os.path.join(serving.uri, FILE_NAMES[n]) for n in names if n in FILE_NAMES]
 
 
-class Release(tfx.dsl.Artifact):
+class Release(Artifact):
     """A model made visible in the serving folder, or the record that it was not."""
 
     TYPE_NAME = artifact_types.RELEASE
 
 
-@tfx.dsl.components.component
+@component
 def Publish(
-    pushed_model: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.PushedModel],
-    blessing: tfx.dsl.components.InputArtifact[tfx.types.standard_artifacts.ModelBlessing],
-    serving: tfx.dsl.components.InputArtifact[ServingTargets],
-    release: tfx.dsl.components.OutputArtifact[Release],
-    serving_dir: tfx.dsl.components.Parameter[str],
+    pushed_model: InputArtifact[standard_artifacts.PushedModel],
+    blessing: InputArtifact[standard_artifacts.ModelBlessing],
+    serving: InputArtifact[ServingTargets],
+    release: OutputArtifact[Release],
+    serving_dir: Parameter[str],
 ) -> None:
     if not pushed_model.get_int_custom_property("pushed"):
         release.set_int_custom_property("released", 0)

@@ -11,8 +11,8 @@ named after; the copying itself is the standard executor's.
 import os
 import time
 
-from tfx import v1 as tfx
 from tfx.components.pusher import executor as standard
+from tfx.components.pusher.component import Pusher as StandardPusher
 from tfx.dsl.components.base import executor_spec
 from tfx.proto import pusher_pb2
 from tfx.utils import proto_utils
@@ -31,5 +31,5 @@ class Executor(standard.Executor):
             super().Do(input_dict, output_dict, exec_properties)
 
 
-class Pusher(tfx.components.Pusher):
+class Pusher(StandardPusher):
     EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(Executor)

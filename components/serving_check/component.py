@@ -19,25 +19,23 @@ releases every target's file beside the SavedModel.
 import json
 import os
 
-from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact, Parameter
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types import standard_artifacts as Standard
+from tfx.types.artifact import Artifact
 
 from components import artifact_types
 from components.model_digest import SERVING_SUBDIR
 from components.serving_check.executor import Budget, check, eval_rows
 
-Standard = tfx.types.standard_artifacts
-InputArtifact = tfx.dsl.components.InputArtifact
-OutputArtifact = tfx.dsl.components.OutputArtifact
-Parameter = tfx.dsl.components.Parameter
 
-
-class ServingTargets(tfx.dsl.Artifact):
+class ServingTargets(Artifact):
     """A model converted to each release target, with its parity and speed figures."""
 
     TYPE_NAME = artifact_types.SERVING_CHECK
 
 
-@tfx.dsl.components.component
+@component
 def ServingCheck(
     model: InputArtifact[Standard.Model],
     model_blessing: InputArtifact[Standard.ModelBlessing],

@@ -19,18 +19,15 @@ served from the cache, the next run (or `tollgate release`) asks again and
 finds the decision, while Trainer and Evaluator come from the cache.
 """
 
-from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact, Parameter
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types import standard_artifacts as Artifacts
 
 from components.serving_check.component import ServingTargets
 from components.signoff.executor import sign_off
 
-Artifacts = tfx.types.standard_artifacts
-InputArtifact = tfx.dsl.components.InputArtifact
-OutputArtifact = tfx.dsl.components.OutputArtifact
-Parameter = tfx.dsl.components.Parameter
 
-
-@tfx.dsl.components.component
+@component
 def SignOff(
     model: InputArtifact[Artifacts.Model],
     model_blessing: InputArtifact[Artifacts.ModelBlessing],

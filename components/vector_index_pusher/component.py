@@ -13,7 +13,9 @@ The VectorIndex artifact records `loaded`, `uri`, `collection`, `alias`,
 
 import json
 
-from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact, Parameter
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types.artifact import Artifact
 
 from components import artifact_types
 from components.embedding_exporter.component import Embeddings
@@ -26,20 +28,20 @@ from components.vector_index_pusher import index
 LOAD_WAIT_SECONDS = 600
 
 
-class VectorIndex(tfx.dsl.Artifact):
+class VectorIndex(Artifact):
     """A Milvus collection loaded from Embeddings, and the alias readers use."""
 
     TYPE_NAME = artifact_types.VECTOR_INDEX
 
 
-@tfx.dsl.components.component
+@component
 def VectorIndexPusher(
-    embeddings: tfx.dsl.components.InputArtifact[Embeddings],
-    release: tfx.dsl.components.InputArtifact[Release],
-    vector_index: tfx.dsl.components.OutputArtifact[VectorIndex],
-    uri: tfx.dsl.components.Parameter[str],
-    alias: tfx.dsl.components.Parameter[str],
-    columns: tfx.dsl.components.Parameter[str],
+    embeddings: InputArtifact[Embeddings],
+    release: InputArtifact[Release],
+    vector_index: OutputArtifact[VectorIndex],
+    uri: Parameter[str],
+    alias: Parameter[str],
+    columns: Parameter[str],
 ) -> None:
     vector_index.set_string_custom_property("uri", uri)
     vector_index.set_string_custom_property("alias", alias)

@@ -7,7 +7,16 @@ What differs between the places it runs comes from a backend object
 import dataclasses
 import json
 
-from tfx import v1 as tfx
+# TFX's homes for these, not `tfx.v1`: that imports every Google Cloud
+# extension too, seconds of start-up in each process a run starts.
+from tfx.components import CsvExampleGen, Evaluator, ExampleValidator, SchemaGen, StatisticsGen, Trainer, Transform
+from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
+from tfx.dsl.components.common.resolver import Resolver
+from tfx.orchestration.data_types import RuntimeParameter
+from tfx.orchestration.pipeline import Pipeline
+from tfx.proto import example_gen_pb2, pusher_pb2, range_config_pb2, trainer_pb2
+from tfx.types import standard_artifacts as Standard
+from tfx.types.channel import Channel
 
 from components.anomaly_gate.component import AnomalyGate
 from components.baseline.strategy import BaselineModelStrategy, ReleasedModelStrategy
@@ -26,19 +35,16 @@ from pipeline.definition.eval_config import eval_config
 from pipeline.definition.user_module import load_user_module
 from pipeline.lineage.store import metadata_spec
 
-Standard = tfx.types.standard_artifacts
-Channel = tfx.dsl.Channel
 
-
-def _example_gen(data: ExampleInput) -> tfx.components.CsvExampleGen:
+def _example_gen(data: ExampleInput) -> CsvExampleGen:
     range_config = None
     if data.span is not None:
-        only = tfx.proto.StaticRange(start_span_number=data.span, end_span_number=data.span)
-        range_config = tfx.proto.RangeConfig(static_range=only)
-    return tfx.components.CsvExampleGen(
+        only = range_config_pb2.StaticRange(start_span_number=data.span, end_span_number=data.span)
+        range_config = range_config_pb2.RangeConfig(static_range=only)
+    return CsvExampleGen(
         input_base=data.base,
-        input_config=tfx.proto.Input(
-            splits=[tfx.proto.Input.Split(name="single_split", pattern=data.pattern)]
+        input_config=example_gen_pb2.Input(
+            splits=[example_gen_pb2.Input.Split(name="single_split", pattern=data.pattern)]
         ),
         range_config=range_config,
     )
@@ -46,22 +52,22 @@ def _example_gen(data: ExampleInput) -> tfx.components.CsvExampleGen:
 
 def _schema_gen(config: TollgateConfig, backend: LocalBackend, statistics_gen):
     if not config.validation.schema_file:
-        return tfx.components.SchemaGen(
+        return SchemaGen(
             statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True
         )
     # A curated schema: new data is checked against it, not described by it.
-    return tfx.components.ImportSchemaGen(schema_file=backend.schema_file(config))
+    return ImportSchemaGen(schema_file=backend.schema_file(config))
 
 
-def _resolver(node_id: str, strategy, **channels) -> tfx.dsl.Resolver:
-    return tfx.dsl.Resolver(strategy_class=strategy, **channels).with_id(node_id)
+def _resolver(node_id: str, strategy, **channels) -> Resolver:
+    return Resolver(strategy_class=strategy, **channels).with_id(node_id)
 
 
 def _run_fact(name: str, default: str):
     """A value that belongs to the run, not to the definition: the runner binds
     it when each run starts (Kubeflow does, per run); locally, where the
     pipeline is defined as the run starts, the default is that value."""
-    return tfx.dsl.experimental.RuntimeParameter(name=name, ptype=str, default=default)
+    return RuntimeParameter(name=name, ptype=str, default=default)
 
 
 def _drift_check(config: TollgateConfig, example_gen, statistics_gen, schema_gen) -> list:
@@ -132,7 +138,7 @@ def _sign_off(config: TollgateConfig, backend: LocalBackend, trainer, evaluator,
     )
 
 
-def _baseline(trainer) -> tfx.dsl.Resolver:
+def _baseline(trainer) -> Resolver:
     return _resolver(
         "baseline_model_resolver", BaselineModelStrategy, candidate=trainer.outputs["model"],
         model=Channel(type=Standard.Model), model_blessing=Channel(type=Standard.ModelBlessing),
@@ -159,7 +165,7 @@ def _embeddings(config: TollgateConfig, example_gen, trainer, publish) -> list:
     return [exporter, index_pusher]
 
 
-def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None) -> tfx.dsl.Pipeline:
+def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None) -> Pipeline:
     """The pipeline for `config`, as `backend` (by default this machine) runs it."""
     backend = backend or LocalBackend()
     module = load_user_module(config.model)
@@ -168,9 +174,9 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         # "The newest" changes as data arrives; the recorded config names the span.
         config = dataclasses.replace(config, span=data.span)
     example_gen = _example_gen(data)
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    statistics_gen = StatisticsGen(examples=example_gen.outputs["examples"])
     schema_gen = _schema_gen(config, backend, statistics_gen)
-    example_validator = tfx.components.ExampleValidator(
+    example_validator = ExampleValidator(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
     drift = _drift_check(config, example_gen, statistics_gen, schema_gen)
@@ -178,7 +184,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         anomalies=example_validator.outputs["anomalies"],
         **({"drift": drift[-1].outputs["anomalies"]} if drift else {}),
     )
-    transform = tfx.components.Transform(
+    transform = Transform(
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         **module.transform_args(),
@@ -193,14 +199,14 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
     base_model = _base_model() if hparams.warm_start else None
     # A stock run_fn reads Transform's output; one that applies the graph itself, the raw examples.
     examples = transform.outputs["transformed_examples"] if module.materialize else example_gen.outputs["examples"]
-    trainer = tfx.components.Trainer(
+    trainer = Trainer(
         **module.trainer_args(),
         examples=examples,
         transform_graph=transform.outputs["transform_graph"],
         schema=schema_gen.outputs["schema"],
         base_model=base_model.outputs["model"] if base_model else None,
-        train_args=tfx.proto.TrainArgs(num_steps=hparams.train_steps),
-        eval_args=tfx.proto.EvalArgs(num_steps=hparams.eval_steps),
+        train_args=trainer_pb2.TrainArgs(num_steps=hparams.train_steps),
+        eval_args=trainer_pb2.EvalArgs(num_steps=hparams.eval_steps),
         custom_config={
             "batch_size": hparams.batch_size,
             "hidden_units": list(hparams.hidden_units),
@@ -209,7 +215,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         },
     )
     baseline = _baseline(trainer)
-    evaluator = tfx.components.Evaluator(
+    evaluator = Evaluator(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
         baseline_model=baseline.outputs["model"],
@@ -220,8 +226,8 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
     pusher = Pusher(
         model=trainer.outputs["model"],
         model_blessing=sign_off.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(
+        push_destination=pusher_pb2.PushDestination(
+            filesystem=pusher_pb2.PushDestination.Filesystem(
                 base_directory=str(config.serving_dir / STAGING)
             )
         ),
@@ -239,7 +245,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
     ]
     if config.makes_embeddings:
         components += _embeddings(config, example_gen, trainer, publish)
-    return tfx.dsl.Pipeline(
+    return Pipeline(
         pipeline_name=config.pipeline_name,
         pipeline_root=backend.pipeline_root(config),
         components=components,

@@ -84,7 +84,7 @@ def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> 
     store = store_for(config)  # made here, before TFX connects to it
     progress = Progress()
     with _logged_to(log, progress):
-        from tfx import v1 as tfx
+        from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
         from pipeline.definition.pipeline import create_pipeline
 
@@ -92,7 +92,7 @@ def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> 
         progress.total = len(definition.components)
         run_id, ir = _compiled(definition)
         try:
-            tfx.orchestration.LocalDagRunner().run_with_ir(ir)
+            LocalDagRunner().run_with_ir(ir)
         except Exception as error:
             awaiting = isinstance(error, SignOffPending)
             progress.fail("WAITS" if awaiting else "FAILED")

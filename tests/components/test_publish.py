@@ -144,12 +144,14 @@ def test_a_gone_staged_copy_that_was_never_served_is_refused(tmp_path):
 
 
 def _push(pusher, model, blessing, staging: str) -> str:
-    from tfx import v1 as tfx
+    from tfx.proto import pusher_pb2
+    from tfx.types import standard_artifacts
     from tfx.utils import proto_utils
 
-    pushed = tfx.types.standard_artifacts.PushedModel()
+    pushed = standard_artifacts.PushedModel()
     pushed.uri = str(Path(staging).parent / "archive" / str(id(pushed)))
-    destination = tfx.proto.PushDestination(filesystem=tfx.proto.PushDestination.Filesystem(base_directory=staging))
+    filesystem = pusher_pb2.PushDestination.Filesystem(base_directory=staging)
+    destination = pusher_pb2.PushDestination(filesystem=filesystem)
     pusher.Do({"model": [model], "model_blessing": [blessing]}, {"pushed_model": [pushed]},
               {"push_destination": proto_utils.proto_to_json(destination)})
     return pushed.get_string_custom_property("pushed_destination")
@@ -158,19 +160,19 @@ def _push(pusher, model, blessing, staging: str) -> str:
 def test_two_pushes_in_one_second_get_a_staging_folder_each(tmp_path):
     """TFX's Pusher names its copy after the second and skips the copy when that
     folder exists; ours waits for a free second, so no two releases share one."""
-    from tfx import v1 as tfx
+    from tfx.types import standard_artifacts
 
     from components.model_digest import SERVING_SUBDIR, folder_digest
     from components.publish.pusher import Executor
 
     models = []
     for name in ("a", "b"):
-        model = tfx.types.standard_artifacts.Model()
+        model = standard_artifacts.Model()
         model.uri = str(tmp_path / "models" / name)
         (Path(model.uri) / SERVING_SUBDIR).mkdir(parents=True)
         (Path(model.uri) / SERVING_SUBDIR / "saved_model.pb").write_text(name)
         models.append(model)
-    blessing = tfx.types.standard_artifacts.ModelBlessing()
+    blessing = standard_artifacts.ModelBlessing()
     blessing.set_int_custom_property("blessed", 1)
     staging = str(tmp_path / "serving" / ".staging")
     first, second = (_push(Executor(), m, blessing, staging) for m in models)

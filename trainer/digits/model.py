@@ -15,7 +15,8 @@ from typing import List
 import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras as keras
-from tfx import v1 as tfx
+# FnArgs from its own module: `tfx.v1` would also import every Google Cloud extension.
+from tfx.components.trainer.fn_args_utils import FnArgs
 from tfx_bsl.public import tfxio
 
 PIXELS = [f"pixel_{i}" for i in range(64)]
@@ -76,7 +77,7 @@ def _signatures(model: keras.Model, tf_transform_output) -> dict:
     return {"serving_default": serve, "embed": embed, "transform_features": transform_features}
 
 
-def run_fn(fn_args: tfx.components.FnArgs):
+def run_fn(fn_args: FnArgs):
     hparams = fn_args.custom_config or {}
     batch_size = int(hparams.get("batch_size", 64))
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)

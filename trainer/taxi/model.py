@@ -9,7 +9,8 @@ import tensorflow as tf
 import tensorflow_transform as tft
 import tf_keras as keras
 from absl import logging
-from tfx import v1 as tfx
+# FnArgs from its own module: `tfx.v1` would also import every Google Cloud extension.
+from tfx.components.trainer.fn_args_utils import FnArgs
 from tfx_bsl.public import tfxio
 
 from trainer.strategy import choose_strategy
@@ -171,7 +172,7 @@ def _dataset(files, data_accessor, tft_layer, tf_transform_output, batch_size: i
     )
 
 
-def run_fn(fn_args: tfx.components.FnArgs) -> None:
+def run_fn(fn_args: FnArgs) -> None:
     """Trains the model and saves it with its serving signatures."""
     hparams = fn_args.custom_config or {}
     batch_size = int(hparams.get("batch_size", 128))
