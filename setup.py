@@ -29,5 +29,5 @@ setup(
     extras_require={
         "test": ["pytest", "pytest-timeout", "pytest-xdist", "import-linter", "selenium", "nbclient", "ipykernel"],
     },
-    entry_points={"console_scripts": ["tollgate=pipeline.cli.main:main"]},
+    entry_points={"console_scripts": ["tollgate=pipeline.cli.main:program"]},
 )

@@ -1,5 +1,3 @@
-import sys
+from pipeline.cli.main import program
 
-from pipeline.cli.main import main
-
-sys.exit(main())
+program()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import logging
+import os
 import signal
 import sys
+import threading
 import types
 
 from pipeline.cli import continuous, init, lineage, run, search, signoff
@@ -63,3 +66,25 @@ def main(argv: list[str] | None = None) -> int:
     except TollgateError as error:
         print(f"tollgate: error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
+
+
+def program() -> None:
+    """The `tollgate` program (its console script, `python -m pipeline.cli`):
+    main(), then an exit without the interpreter's teardown."""
+    _exit_without_teardown(main())
+
+
+def _exit_without_teardown(code: int) -> None:
+    """Once a command is done, Python's teardown of TensorFlow's and Beam's
+    modules takes seconds and does nothing a user needs. The exit handlers
+    still run (Milvus Lite's server stops, handlers flush); only the teardown
+    is skipped, and nothing is lost that a SIGKILL at this moment would lose,
+    which every step survives (tests/e2e/test_crash_e2e.py). A process in
+    which another thread still works exits the usual way."""
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if any(t.is_alive() for t in others):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)

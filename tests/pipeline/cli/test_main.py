@@ -1,5 +1,6 @@
-"""The command as a whole: plugins reached by name, and nothing printed but its own output."""
+"""The command as a whole: plugins reached by name, nothing printed but its own output, a quick exit."""
 
+import json
 import subprocess
 import sys
 
@@ -41,3 +42,22 @@ def test_a_read_only_command_on_an_empty_home_prints_only_its_table(tmp_path):
     )
     assert result.returncode == 0 and result.stderr == ""
     assert result.stdout.split() == ["RUN", "START", "(UTC)", "SECS", "STATUS", "MODEL", "PUSHED"]
+
+
+_PROGRAM = ("import atexit, sys; atexit.register(lambda: print('handler ran', file=sys.stderr)); "
+            "from pipeline.cli.main import program; sys.argv[0] = 'tollgate'; program()")
+
+
+def test_the_program_skips_only_the_teardown_not_exit_handlers_output_or_exit_code(tmp_path):
+    def tollgate(*args):
+        return subprocess.run([sys.executable, "-c", _PROGRAM, *args], cwd=REPO, capture_output=True, text=True,
+                              timeout=120, env={"PATH": "/usr/bin:/bin", "TOLLGATE_HOME": str(tmp_path / "home")})
+
+    listed = tollgate("runs", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []  # buffered output to a pipe arrives whole
+    assert listed.stderr == "handler ran\n"
+    refused = tollgate("approve", "5", "--by", "alice")
+    assert refused.returncode == 2
+    error = "tollgate: error: no model 5 in the metadata store; `tollgate runs` lists models"
+    assert refused.stderr.splitlines() == [error, "handler ran"]
