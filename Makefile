@@ -33,9 +33,11 @@ $(VENV)/.installed: requirements/lock.txt setup.py
 run: setup
 	$(BIN)/tollgate run
 
-# Two workers, one per core of CI's machine: most e2e time is a child
-# `tollgate` process computing while its test waits. Tests sharing a trained
-# run stay on one worker (tests/groups.py). The 15 slowest are listed last.
+# Two workers, one per core of CI's machine: a test mostly waits on a child
+# `tollgate` process, and a run keeps about one core busy (the serving, CLI
+# and MariaDB e2e tests took 183 s on two workers, 350 s on one). Tests that
+# share a trained run stay on one worker (tests/groups.py). The 15 slowest
+# tests are listed last.
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
