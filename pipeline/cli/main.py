@@ -81,8 +81,7 @@ def _exit_without_teardown(code: int) -> None:
     is skipped, and nothing is lost that a SIGKILL at this moment would lose,
     which every step survives (tests/e2e/test_crash_e2e.py). A process in
     which another thread still works exits the usual way."""
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    if any(t.is_alive() for t in others):
+    if any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate()):
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
