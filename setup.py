@@ -25,6 +25,9 @@ setup(
         "onnxruntime==1.26.0",
         "onnxruntime-extensions==0.15.2",
         "scikit-learn==1.5.1",  # the digits example's data
+        # OpenSSF model signing; 1.1.1 imports pyOpenSSL without declaring it.
+        "model-signing==1.1.1",
+        "pyOpenSSL==26.4.0",
     ],
     extras_require={
         "test": ["pytest", "pytest-timeout", "pytest-xdist", "import-linter", "selenium", "nbclient", "ipykernel"],

@@ -1,4 +1,5 @@
-"""A content digest of a SavedModel folder."""
+"""What a release serves, and digests of it: one over a SavedModel folder,
+and a manifest of every served file (the SavedModel and each runtime target)."""
 
 import hashlib
 import os
@@ -12,7 +13,8 @@ class ModelChanged(RuntimeError):
 SERVING_SUBDIR = "Format-Serving"
 # Other runtimes' copies that a release puts beside the SavedModel
 # (components/serving_check): not part of what was signed off.
-BESIDE_SAVED_MODEL = ("model.tflite", "model.onnx")
+TARGET_FILES = {"tflite": "model.tflite", "onnx": "model.onnx"}
+BESIDE_SAVED_MODEL = tuple(TARGET_FILES.values())
 
 
 def folder_digest(path: str) -> str:
@@ -35,3 +37,43 @@ def folder_digest(path: str) -> str:
 
 def model_digest(model_uri: str) -> str:
     return folder_digest(os.path.join(model_uri, SERVING_SUBDIR))
+
+
+def folder_files(path: str) -> dict[str, str]:
+    """Every file under `path`, by its path relative to it."""
+    found = {}
+    for root, _, files in os.walk(path):
+        for name in files:
+            full = os.path.join(root, name)
+            found[os.path.relpath(full, path)] = full
+    return found
+
+
+def served_files(model_uri: str, serving_uri: str, targets: list[str]) -> dict[str, str]:
+    """The files a release of the model serves, by their path in the served
+    folder: the SavedModel's, and each runtime target's beside them."""
+    files = folder_files(os.path.join(model_uri, SERVING_SUBDIR))
+    for target in targets:
+        if target in TARGET_FILES:
+            files[TARGET_FILES[target]] = os.path.join(serving_uri, TARGET_FILES[target])
+    return files
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manifest(files: dict[str, str]) -> dict[str, str]:
+    """sha256 of each file, by served path: what `sha256sum` prints for it."""
+    return {name: file_sha256(files[name]) for name in sorted(files)}
+
+
+def root_digest(found: dict[str, str]) -> str:
+    """sha256 of the manifest as `sha256sum` lists it, paths in byte order:
+    `find . -type f -printf '%P\\n' | LC_ALL=C sort | xargs -d '\\n' sha256sum | sha256sum`."""
+    listing = "".join(f"{found[name]}  {name}\n" for name in sorted(found))
+    return "sha256:" + hashlib.sha256(listing.encode()).hexdigest()

@@ -147,6 +147,10 @@ class SignOffConfig:
     allow_self_approval: bool = False
     # "log", or "webhook" (Slack-compatible; the URL comes from the environment).
     notifier: str = "log"
+    # The reviewed file naming each approver's public key (components/signoff/keys.py),
+    # relative to the working directory. Empty: <home>/keyring, to which a key
+    # is added the first time it signs (trust on first use, for one person).
+    keyring: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -282,6 +286,10 @@ class TollgateConfig:
     @property
     def schema_path(self) -> Path | None:
         return Path(self.validation.schema_file).resolve() if self.validation.schema_file else None
+
+    @property
+    def keyring_path(self) -> Path:
+        return Path(self.signoff.keyring).resolve() if self.signoff.keyring else self.home_dir / "keyring"
 
     @property
     def pipeline_root(self) -> Path:

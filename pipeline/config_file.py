@@ -152,6 +152,8 @@ def validate(config: TollgateConfig) -> TollgateConfig:
     schema = config.schema_path
     if schema is not None and not schema.is_file():
         problems.append(f"validation.schema_file {schema} does not exist")
+    if config.signoff.keyring and config.runner == "local" and not config.keyring_path.is_file():
+        problems.append(f"signoff.keyring {config.keyring_path} does not exist")
     if config.runner not in ("local", "kubeflow"):
         problems.append("runner must be 'local' or 'kubeflow'")
     problems += _resource_problems(config.kubeflow)
@@ -211,6 +213,7 @@ def to_json(config: TollgateConfig) -> str:
         config = dataclasses.replace(
             config, home=str(config.home_dir), data_root=str(config.data_dir),
             validation=dataclasses.replace(config.validation, schema_file=str(config.schema_path or "")),
+            signoff=dataclasses.replace(config.signoff, keyring=config.signoff.keyring and str(config.keyring_path)),
         )
         if config.model.is_file:
             config = dataclasses.replace(config, model=dataclasses.replace(

@@ -1,10 +1,17 @@
 """Shared fixtures: tiny CSVs, the taxi sample, and one real run that read-only tests share."""
 
 import csv
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from pipeline.environment import prepare_process
+
+# Approvers' keys live in $HOME (components/signoff/keys.py): the session, and
+# every `tollgate` it starts, gets a home of its own, never the machine's.
+os.environ["HOME"] = tempfile.mkdtemp(prefix="tollgate-tests-home-")
+os.environ.pop("TOLLGATE_KEY", None)
 
 # The test session is an entry point: set up the process before TensorFlow loads.
 prepare_process()
@@ -17,6 +24,7 @@ import pytest  # noqa: E402
 import pymilvus  # noqa: E402,F401
 
 from components.signoff import records  # noqa: E402
+from tests import people  # noqa: E402
 from tests.groups import group_by_shared_fixtures  # noqa: E402
 from pipeline.config import default_data_root  # noqa: E402
 from pipeline.config_file import load_config  # noqa: E402
@@ -71,8 +79,7 @@ def first_run(tmp_path_factory):
     assert not Path(config.milvus_uri).exists()  # no vector index before a release
     store = store_for(config)
     [request] = records.pending_requests(store)
-    policy = records.Policy(approvers=(), allow_self_approval=False)
-    records.record_decision(store, request, records.APPROVE, "auditor", "", policy)
+    people.approve(config, request.model_id, "auditor")
     return config, release(config, awaiting.run.model_id), store
 
 

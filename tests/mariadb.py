@@ -88,6 +88,17 @@ class MariaDB:
         return (f'[metadata]\nbackend = "mysql"\nhost = "127.0.0.1"\nport = {self.port}\n'
                 f'database = "{database}"\nuser = "tollgate"\n')
 
+    def dump(self, database: str, path: Path) -> None:
+        with open(path, "w") as out:
+            subprocess.run([_binary("mariadb-dump"), f"--socket={self.socket}", "-uroot", database],
+                           stdout=out, check=True)
+
+    def load(self, database: str, path: Path) -> None:
+        """Puts a database back as `dump` found it (the dump drops and recreates each table)."""
+        with open(path) as dump:
+            subprocess.run([_binary("mariadb"), f"--socket={self.socket}", "-uroot", database],
+                           stdin=dump, check=True)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

@@ -5,8 +5,10 @@ serving folder. Publish then checks the copy and renames it into
 `<serving_dir>/<version>`: a rename on one filesystem is atomic, so a server
 watching the serving folder sees either no new version or a whole one.
 
-The check: the staged files must have the digest that was signed off, or the
-copy is deleted and the step fails. A model identical to the newest version
+The check: the staged files, with the runtime targets beside them, must be
+those of the signed decision's manifest, or the copy is deleted and the step
+fails. The signed decision and the approver's OpenSSF model-signing bundle
+go beside the version, as `<version>.decision.json` and `<version>.sig`. A model identical to the newest version
 already being served is not published twice, even by two releases racing:
 the check and the rename hold an exclusive lock on the serving folder.
 
@@ -16,6 +18,7 @@ Each other runtime's file that the serving check made (`model.tflite`,
 """
 
 import os
+from pathlib import Path
 
 from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact, Parameter
 from tfx.dsl.component.experimental.decorators import component
@@ -26,6 +29,8 @@ from components import artifact_types
 from components.publish.executor import release_model
 from components.serving_check.component import ServingTargets
 from components.serving_check.targets import FILE_NAMES
+from components.signoff import keys
+from components.signoff.proof import open_envelope
 
 STAGING = ".staging"
 
@@ -53,11 +58,18 @@ def Publish(
     if not pushed_model.get_int_custom_property("pushed"):
         release.set_int_custom_property("released", 0)
         return
+    envelope = blessing.get_string_custom_property("envelope")
+    # Checked again here, on the copy about to be served, against the keyring SignOff used.
+    keyring = keys.load_keyring(Path(blessing.get_string_custom_property("keyring")),
+                                bool(blessing.get_int_custom_property("keyring_first_use")))
+    signed, _ = open_envelope(envelope, keyring)
     final = release_model(
         pushed_model.get_string_custom_property("pushed_destination"),
         pushed_model.get_string_custom_property("pushed_version"),
         serving_dir,
         blessing.get_string_custom_property("model_digest"),
+        signed,
+        (envelope, blessing.get_string_custom_property("model_signature")),
         beside=_target_files(serving),
     )
     release.set_int_custom_property("released", 1)

@@ -6,7 +6,12 @@ import fcntl
 import os
 import shutil
 
-from components.model_digest import ModelChanged, folder_digest
+from components.model_digest import ModelChanged, folder_digest, folder_files
+from components.signoff.proof import ProofFailed, check_files
+
+# The proof a release carries, beside its version folder: the signed decision
+# (DSSE) and the OpenSSF model-signing bundle, `<version>.decision.json` and `<version>.sig`.
+PROOF_SUFFIXES = (".decision.json", ".sig")
 
 
 def served_versions(serving_dir: str) -> list[str]:
@@ -15,23 +20,39 @@ def served_versions(serving_dir: str) -> list[str]:
     return sorted((v for v in os.listdir(serving_dir) if v.isdigit()), key=int)
 
 
-def publish_staged(staged_path: str, serving_dir: str, version: str, beside: list[str] = ()) -> str:
-    """Renames the staged model, with the `beside` files, into the serving folder; returns its path."""
+def publish_staged(staged_path: str, serving_dir: str, version: str, proof: tuple[str, str]) -> str:
+    """Renames the staged model into the serving folder, its proof written beside
+    it first, so a server never sees a version without one; returns its path."""
     os.makedirs(serving_dir, exist_ok=True)
-    for path in beside:
-        shutil.copyfile(path, os.path.join(staged_path, os.path.basename(path)))
     number = int(version)
     # Two pushes in one second share a timestamp version: take the next free one.
     while os.path.exists(os.path.join(serving_dir, str(number))):
         number += 1
     final = os.path.join(serving_dir, str(number))
+    for suffix, text in zip(PROOF_SUFFIXES, proof):
+        with open(final + suffix, "w") as handle:
+            handle.write(text)
     os.rename(staged_path, final)
     return final
 
 
+def _stage_beside(staged: str, beside: list[str]) -> None:
+    for path in beside:
+        shutil.copyfile(path, os.path.join(staged, os.path.basename(path)))
+
+
+def _check_staged(staged: str, signed: dict) -> None:
+    try:
+        check_files(signed, folder_files(staged), "the staged copy")
+    except ProofFailed as failed:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise ModelChanged(f"{failed}; it was not published") from None
+
+
 def release_model(staged: str, version: str, serving_dir: str, approved_digest: str,
-                  beside: list[str] = ()) -> str:
-    """Checks the staged copy, then publishes it; returns the serving path."""
+                  signed: dict, proof: tuple[str, str], beside: list[str] = ()) -> str:
+    """Checks the staged copy, with the `beside` files, against the signed
+    manifest, then publishes it with its `proof`; returns the serving path."""
     if not os.path.isdir(staged):
         return _published_before(staged, serving_dir, approved_digest)
     digest = folder_digest(staged)
@@ -41,12 +62,14 @@ def release_model(staged: str, version: str, serving_dir: str, approved_digest: 
             f"the model being pushed ({digest}) is not the one signed off "
             f"({approved_digest}); it was not published"
         )
+    _stage_beside(staged, beside)
+    _check_staged(staged, signed)
     with one_publisher(serving_dir):
         versions = served_versions(serving_dir)
         if versions and folder_digest(os.path.join(serving_dir, versions[-1])) == digest:
             shutil.rmtree(staged, ignore_errors=True)
             return os.path.join(serving_dir, versions[-1])
-        return publish_staged(staged, serving_dir, version, beside)
+        return publish_staged(staged, serving_dir, version, proof)
 
 
 def _published_before(staged: str, serving_dir: str, approved_digest: str) -> str:

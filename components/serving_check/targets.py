@@ -21,12 +21,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from components.model_digest import BESIDE_SAVED_MODEL
+from components.model_digest import TARGET_FILES
 
 SAVED_MODEL = "saved_model"
 TFLITE = "tflite"
 ONNX = "onnx"
-FILE_NAMES = dict(zip((TFLITE, ONNX), BESIDE_SAVED_MODEL))
+FILE_NAMES = {target: TARGET_FILES[target] for target in (TFLITE, ONNX)}
 
 
 log = logging.getLogger("tollgate.serving_check")

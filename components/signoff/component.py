@@ -13,7 +13,11 @@ model as the next baseline), `decision`, `approver`, `decided_at`, `comment`,
 the runner binds them as each run starts.
 
 When the Evaluator blessed the model, SignOff records a request in MLMD and
-polls for a decision for up to `timeout_seconds`. Without one it raises
+polls for a decision for up to `timeout_seconds`. A decision counts only once
+its proof holds (components/signoff/decisions.py): signed by a key in the
+keyring that `run_config` names, the store's record as signed, the policy of
+`run_config` met, and the files as signed. The blessing then carries the
+signed decision, the model-signing bundle and the keyring, for Publish. Without one it raises
 SignOffPending, so the run stops before Pusher; since a failed step is never
 served from the cache, the next run (or `tollgate release`) asks again and
 finds the decision, while Trainer and Evaluator come from the cache.
@@ -38,8 +42,6 @@ def SignOff(
     metadata: Parameter[str],
     timeout_seconds: Parameter[int],
     poll_seconds: Parameter[float],
-    approvers: Parameter[str],
-    allow_self_approval: Parameter[bool],
     notifier: Parameter[str],
     triggered_by: Parameter[str],
     command_prefix: Parameter[str],
@@ -57,8 +59,6 @@ def SignOff(
             "metadata": metadata,
             "timeout_seconds": timeout_seconds,
             "poll_seconds": poll_seconds,
-            "approvers": approvers,
-            "allow_self_approval": allow_self_approval,
             "notifier": notifier,
             "triggered_by": triggered_by,
             "command_prefix": command_prefix,

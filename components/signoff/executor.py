@@ -10,7 +10,7 @@ import time
 from components.metrics import overall_and_worst
 from components.model_digest import ModelChanged, model_digest
 from components.results import read_metric, read_slices
-from components.signoff import records
+from components.signoff import decisions, records
 from components.signoff.notify import notify
 from components.store import open_store
 
@@ -36,7 +36,7 @@ def eval_summary(evaluation_uri: str) -> dict:
     }
 
 
-def find_or_request(store, model, summary: dict, params: dict) -> records.Request:
+def find_or_request(store, model, summary: dict, serving, params: dict) -> records.Request:
     """The model's open or decided request; a new one if it has none."""
     existing = records.requests_for_model(store, model.id)
     if existing:
@@ -49,9 +49,11 @@ def find_or_request(store, model, summary: dict, params: dict) -> records.Reques
         params["pipeline"],
         triggered_by=params["triggered_by"],
         eval_summary=summary,
-        approve_command=f"{prefix} approve {model.id} --by NAME [--comment TEXT]",
+        approve_command=f"{prefix} approve {model.id} [--comment TEXT]",
         release_command=params["release_command"].format(prefix=prefix, model=model.id),
         config=params["run_config"],
+        serving_uri=serving.uri,
+        targets=serving.get_string_custom_property("targets"),
     )
     notify(params["notifier"], request)
     return request
@@ -86,7 +88,7 @@ def sign_off(model, model_blessing, evaluation, serving, blessing, params: dict)
         log.warning("model %d is not put to sign-off: %s", model.id, "; ".join(problems))
         return _refused(blessing, "serving check failed: " + "; ".join(problems))
     store = open_store(json.loads(params["metadata"]))
-    request = find_or_request(store, model, summary, params)
+    request = find_or_request(store, model, summary, serving, params)
     current = model_digest(model.uri)
     if current != request.model_digest:
         raise ModelChanged(
@@ -99,14 +101,17 @@ def sign_off(model, model_blessing, evaluation, serving, blessing, params: dict)
             f"model {model.id} awaits sign-off (request {request.id}); approve with "
             f"`{request.approve_command}`, then release with `{request.release_command}`"
         )
-    if decision.decision == records.APPROVE:
-        # Policy was checked when the decision was recorded; check again, in
-        # case the store was written by something other than `tollgate`.
-        records.Policy(tuple(json.loads(params["approvers"])), params["allow_self_approval"]).check(
-            decision.approver, request
-        )
+    # The store may have been written by something other than `tollgate`:
+    # only a decision whose proof holds counts, whatever the store says.
+    keyring = decisions.run_keyring(json.loads(params["run_config"]))
+    try:
+        decisions.prove(request, decision, keyring)
+    except decisions.ProofFailed as failed:
+        raise decisions.ProofFailed(f"model {model.id} is not released: {failed}") from None
     blessing.set_int_custom_property("blessed", int(decision.decision == records.APPROVE))
-    for key in ("decision", "approver", "comment", "decided_at", "model_digest"):
+    for key in ("decision", "approver", "comment", "decided_at", "model_digest", "envelope", "model_signature"):
         blessing.set_string_custom_property(key, getattr(decision, key))
+    blessing.set_string_custom_property("keyring", str(keyring.path))
+    blessing.set_int_custom_property("keyring_first_use", int(keyring.trusted_on_first_use))
     blessing.set_int_custom_property("request_id", request.id)
     log.info("model %d: %s by %s", model.id, decision.decision, decision.approver)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import json
 
 import ml_metadata
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 from components.artifact_types import DECIDE_EXECUTION, REQUEST_EXECUTION
+from components.artifact_types import RELEASE as RELEASE_TYPE
 from components.artifact_types import SIGNOFF_DECISION as DECISION_TYPE
 from components.artifact_types import SIGNOFF_REQUEST as REQUEST_TYPE
 
@@ -44,6 +46,11 @@ class Request:
     approve_command: str
     release_command: str
     config: str  # the run's config as JSON, so `release` can replay it
+    # Where the ServingCheck put the runtime targets that a release serves
+    # beside the SavedModel, and which ones it made.
+    serving_uri: str = ""
+    targets: str = ""
+    previous: str = ""  # the hash of the pipeline's audit record before this one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,10 +63,40 @@ class Decision:
     comment: str
     decided_at: str
     model_digest: str
+    # The signed statement (a DSSE envelope), the OpenSSF model-signing bundle
+    # over the served files, and the signer's key id; empty in decisions
+    # recorded before signing existed.
+    envelope: str = ""
+    model_signature: str = ""
+    key_id: str = ""
+    previous: str = ""
 
 
 def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def record_hash(artifact) -> str:
+    """sha256 over a record's id, type and properties: what the next record names."""
+    properties = {k: v.string_value or v.int_value for k, v in artifact.custom_properties.items()}
+    body = json.dumps({"id": artifact.id, "type_id": artifact.type_id, "properties": properties}, sort_keys=True)
+    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+
+def audit_records(store, pipeline: str) -> list:
+    """The pipeline's requests, decisions and releases, oldest first."""
+    context = store.get_context_by_type_and_name("pipeline", pipeline)
+    if context is None:
+        return []
+    wanted = {t.id for t in store.get_artifact_types() if t.name in (REQUEST_TYPE, DECISION_TYPE, RELEASE_TYPE)}
+    return sorted((a for a in store.get_artifacts_by_context(context.id) if a.type_id in wanted),
+                  key=lambda a: a.id)
+
+
+def chain_head(store, pipeline: str) -> str:
+    """The hash of the pipeline's newest audit record ("" before the first)."""
+    found = audit_records(store, pipeline)
+    return record_hash(found[-1]) if found else ""
 
 
 def _type_id(store, name: str, kind: str) -> int:
@@ -124,6 +161,7 @@ def record_request(store, model, digest: str, pipeline: str, **values) -> Reques
         "pipeline": pipeline,
         "run_id": run_contexts[0].name if run_contexts else "",
         "requested_at": now(),
+        "previous": chain_head(store, pipeline),
         **values,
         "eval_summary": json.dumps(values.get("eval_summary", {}), sort_keys=True),
     }
@@ -193,8 +231,11 @@ def _refuse_if_decided(store, request: Request) -> None:
 
 
 def record_decision(
-    store, request: Request, decision: str, approver: str, comment: str, policy: Policy
+    store, request: Request, decision: str, approver: str, comment: str, policy: Policy,
+    signed: dict | None = None,
 ) -> Decision:
+    """Records a decision; `signed` holds its proof (components/signoff/decisions.py):
+    the decided_at, envelope, model_signature, key_id and previous it was signed with."""
     if decision == APPROVE:
         policy.check(approver, request)
     _refuse_if_decided(store, request)
@@ -208,6 +249,7 @@ def record_decision(
         "comment": comment,
         "decided_at": now(),
         "model_digest": request.model_digest,
+        **(signed or {}),
     }
     # A decision belongs to the pipeline, not to whichever run happens to be newest.
     contexts = _pipeline_contexts(store, request.pipeline, with_run=False)

@@ -40,7 +40,7 @@ Made by `tollgate init --example {example}`. Everything here is yours to change.
 
 ```
 tollgate run --config {folder}/tollgate.toml
-tollgate approve MODEL --by NAME --config {folder}/tollgate.toml
+tollgate approve MODEL --config {folder}/tollgate.toml
 tollgate release MODEL --config {folder}/tollgate.toml
 ```
 

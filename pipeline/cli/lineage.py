@@ -69,7 +69,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         key = metric_named(e.metric).key
         print(
             f"{e.released_at}  model {e.model_id}  {e.metric} {metric_text(e.metrics or {}, key)}  "
-            f"approved by {e.approver or '-'}  {e.serving_path}  data {e.data}"
+            f"approved by {e.approver or '-'}  {e.serving_path}  data {e.data}\n  proof {e.proof}"
         )
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+from pathlib import Path
 
 from components.metrics import summary_metric
 from pipeline.cli.common import config_from_args
@@ -43,8 +44,10 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from components.signoff.records import PAST_TENSE
     from pipeline.lineage.signoff import decide
 
-    request, decision = decide(config_from_args(args), args.model, args.decision, args.by, args.comment or "")
-    print(f"model {decision.model_id}: {PAST_TENSE[decision.decision]} by {decision.approver} ({decision.decided_at})")
+    request, decision = decide(config_from_args(args), args.model, args.decision, args.comment or "",
+                               by=args.by, key_path=args.key)
+    print(f"model {decision.model_id}: {PAST_TENSE[decision.decision]} by {decision.approver} "
+          f"({decision.decided_at}), signed with key {decision.key_id}")
     if decision.decision == "approve":
         print(f"release it with: {request.release_command}")
     return 0
@@ -68,6 +71,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if state["decision"]:
         d = state["decision"]
         print(f"decision  {d['decision']} by {d['approver']} at {d['decided_at']}: {d['comment'] or '-'}")
+        print(f"proof     {state['proof']}")
     for path in state["released_to"]:
         print(f"released  {path}")
     return 0
@@ -86,7 +90,9 @@ def register(sub, add) -> None:
     for name, needs_comment in (("approve", False), ("reject", True)):
         decide = add(name, f"{name} a model that awaits sign-off")
         decide.add_argument("model", type=int, help="model artifact id")
-        decide.add_argument("--by", required=True, help="your name, as listed in signoff.approvers")
+        decide.add_argument("--by", help="a check: the keyring's name for your key must be this")
+        decide.add_argument("--key", type=Path, help="your private key (default: $TOLLGATE_KEY, "
+                                                     "else ~/.tollgate/keys/<you>.pem)")
         decide.add_argument("--comment", required=needs_comment, help="why")
         decide.set_defaults(handler=cmd_decide, decision=name)
     show = add("show", "a model's state: request, decision, releases")

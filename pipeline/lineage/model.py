@@ -17,6 +17,7 @@ from components.signoff import records
 from pipeline.errors import TollgateError
 from pipeline.lineage import records as rec
 from pipeline.lineage.data import data_input, json_prop, prop, ref, validation
+from pipeline.lineage.proof import model_proof
 from pipeline.lineage.runs import iso
 from pipeline.lineage.walk import INPUT, OUTPUT, Graph, executions, executions_for, producer
 
@@ -244,6 +245,8 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
     ))
     anomalies, drift = validation(graph, statistics)
     signoff = records.signoff_state(store, model_id)
+    if signoff and signoff["approver"]:
+        signoff["proof"] = model_proof(store, model_id)
     summary = _signoff_summary(graph, users, signoff)
     return rec.ModelLineage(
         model=rec.Ref(model.id, model.uri),
@@ -290,6 +293,7 @@ def audit(store, since: str | None = None) -> list[rec.AuditEntry]:
             approver=signoff.get("approver"),
             decided_at=signoff.get("decided_at"),
             span=data.span,
+            proof=model_proof(store, model_id),
         ))
     return entries
 

@@ -175,3 +175,4 @@ class AuditEntry(Record):
     decided_at: str | None
     span: int | None = None
     metric: str = AUC.name  # what `metrics` was ranked by (see components.metrics)
+    proof: str | None = None  # "verified: ..." or "NOT VERIFIED: <the check that failed>"

@@ -8,13 +8,16 @@ which replays the model's run, is `pipeline.local.release`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
+from pathlib import Path
 
-from components.signoff import records
-from pipeline.config import TollgateConfig
+from components.signoff import decisions, keys, records
+from pipeline.config import TollgateConfig, current_user
 from pipeline.config_file import from_json
 from pipeline.errors import TollgateError
 from pipeline.lineage.model import releases_of, resolve_model
+from pipeline.lineage.proof import proof_of
 from pipeline.lineage.store import store_for
 
 
@@ -35,14 +38,31 @@ def _policy(request: records.Request) -> records.Policy:
     return records.Policy(signoff.approvers, signoff.allow_self_approval)
 
 
-def decide(config: TollgateConfig, model_id: int, decision: str, approver: str, comment: str):
+def _signer(request: records.Request, key_path: Path | None, by: str | None):
+    """Who holds the key: the run's keyring names them. With the local keyring,
+    a person without a key gets one on first use, named after their login."""
+    keyring = decisions.run_keyring(json.loads(request.config))
+    path = key_path or keys.default_key_path(current_user())
+    if keyring.trusted_on_first_use and not path.exists():
+        keys.generate(path, current_user(), keys.passphrase())
+        print(f"tollgate: made your signing key {path}", file=sys.stderr)
+    return decisions.signer(path, keyring, by)
+
+
+def decide(config: TollgateConfig, model_id: int, decision: str, comment: str,
+           by: str | None = None, key_path: Path | None = None):
+    """Signs and records a decision with the person's key; `by`, if given, must be the key's name."""
     store = store_for(config)
     request = latest_request(store, model_id)
     policy = _policy(request)
     try:
-        decided = records.record_decision(store, request, decision, approver, comment, policy)
-    except records.SignOffRefused as refused:
+        who, keyring = _signer(request, key_path, by)
+        decided = decisions.decide(store, request, decision, who, comment, policy, keyring)
+    except (records.SignOffRefused, keys.KeyProblem) as refused:
         raise TollgateError(str(refused)) from None
+    except OSError as error:
+        raise TollgateError(f"model {model_id}'s files cannot be read to sign them ({error}); "
+                            "run the pipeline again and ask for a new sign-off") from None
     # Said after the approval lands, so that a refusal stays one line.
     if decision == records.APPROVE and not policy.approvers:
         print("tollgate: warning: signoff.approvers is empty, so anyone may approve", file=sys.stderr)
@@ -70,6 +90,13 @@ def show(config: TollgateConfig, model_id: int) -> dict:
         "uri": model.uri,
         "state": state,
         "request": dataclasses.asdict(request) if request else None,
-        "decision": dataclasses.asdict(decision) if decision else None,
+        "decision": _shown(decision) if decision else None,
+        "proof": proof_of(request, decision) if decision else None,
         "released_to": sorted(set(releases)),
     }
+
+
+def _shown(decision: records.Decision) -> dict:
+    # The proof's bytes are for `tollgate verify`, not for reading.
+    return {k: v for k, v in dataclasses.asdict(decision).items() if k not in ("envelope", "model_signature")}
+

@@ -43,6 +43,8 @@ def render_text(lineage: rec.ModelLineage) -> str:
         f"sign-off     {signoff.get('status') or 'none'}"
         + (f" by {signoff['approver']} at {signoff['decided_at']}" if signoff.get("approver") else "")
     )
+    if signoff.get("proof"):
+        lines.append(f"proof        {signoff['proof']}")
     lines += [f"released     {r.serving_path} at {r.released_at} ({r.targets or 'saved_model'})"
               for r in lineage.releases]
     if lineage.embeddings:

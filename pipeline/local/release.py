@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 
-from components.model_digest import model_digest
-from components.signoff import records
+from components.signoff import decisions, keys, records
 from pipeline.config import TollgateConfig
 from pipeline.config_file import from_json
 from pipeline.errors import TollgateError
@@ -32,18 +31,17 @@ def recorded_config(request: records.Request) -> TollgateConfig:
     return from_json(request.config, f"request {request.id}")
 
 
-def _unchanged_since_approval(request: records.Request, decision: records.Decision) -> None:
+def _proven(request: records.Request, decision: records.Decision) -> None:
     """Checked before the replay as well as by SignOff and Publish within it, so
-    that a changed model is refused in one line with nothing run or written."""
+    that a forged decision or a changed model is refused in one line with
+    nothing run or written."""
     try:
-        found = model_digest(request.model_uri)
+        decisions.prove(request, decision, decisions.run_keyring(json.loads(request.config)))
+    except (decisions.ProofFailed, keys.KeyProblem) as failed:
+        raise TollgateError(f"model {request.model_id} will not be released: {failed}") from None
     except OSError as error:
-        found = f"unreadable: {error.strerror}"
-    if found != decision.model_digest:
-        raise TollgateError(
-            f"model {request.model_id} changed since {decision.approver} approved it ({found}, approved "
-            f"{decision.model_digest}); it will not be released: run the pipeline again and ask for a new sign-off"
-        )
+        raise TollgateError(f"model {request.model_id} will not be released: its files cannot be read "
+                            f"({error}); run the pipeline again and ask for a new sign-off") from None
 
 
 def release(config: TollgateConfig, model_id: int) -> RunSummary:
@@ -61,7 +59,7 @@ def release(config: TollgateConfig, model_id: int) -> RunSummary:
             "it will not be released"
         )
     replay = recorded_config(request)  # a cluster's model is not on this machine to check
-    _unchanged_since_approval(request, decision)
+    _proven(request, decision)
     summary = run_pipeline(replay)
     if summary.run.model_id != model_id:
         raise RunFailed(

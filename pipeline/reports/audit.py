@@ -14,12 +14,18 @@ def _value(entry: AuditEntry) -> float | None:
     return (entry.metrics or {}).get(metric_named(entry.metric).key)
 
 
+def _approver(entry: AuditEntry) -> str:
+    """The name with its proof: a name the store holds is not shown as fact on its own."""
+    proof = entry.proof or "NOT VERIFIED: no decision"
+    return f"{entry.approver or '-'} ({'verified' if proof.startswith('verified') else proof})"
+
+
 def write_audit_report(path: Path, pipeline_name: str, entries: list[AuditEntry]) -> Path:
     if not entries:
         body = "<p>Nothing has been released yet.</p>"
     else:
         labels = [f"model {e.model_id}\n{e.released_at[:10]}" for e in entries]
-        rows = [[e.released_at[:16].replace("T", " "), e.model_id, e.span if e.span else "-", e.data, e.approver or "-",
+        rows = [[e.released_at[:16].replace("T", " "), e.model_id, e.span if e.span else "-", e.data, _approver(e),
                  "-" if _value(e) is None else f"{_value(e):.4f}", e.serving_path] for e in entries]
         # The chart follows the newest release's metric; releases ranked by
         # another (a team that changed its metric) keep their own in the table.

@@ -50,6 +50,7 @@ def _decision(lineage: ModelLineage) -> str:
     about = facts([
         ("sign-off", signoff.get("status") or "not requested"), ("requested", signoff.get("requested_at")),
         ("triggered by", signoff.get("triggered_by")), ("approver", signoff.get("approver")),
+        ("proof", signoff.get("proof")),
         ("decided", signoff.get("decided_at")), ("comment", signoff.get("comment")),
         ("digest", signoff.get("model_digest")),
     ])

@@ -3,7 +3,16 @@ from pathlib import Path
 
 import pytest
 
+from components.model_digest import folder_files, manifest
 from components.publish.executor import publish_staged
+
+# What Publish writes beside a version: the signed decision and the model-signing bundle.
+PROOF = ('{"payloadType": "application/vnd.in-toto+json"}', '{"mediaType": "bundle"}')
+
+
+def signed(staged) -> dict:
+    """A signed statement's part that Publish reads: the manifest of the files signed off."""
+    return {"predicate": {"files": manifest(folder_files(str(staged)))}}
 
 
 def stage(root, version, files=("saved_model.pb", "variables/variables.index")):
@@ -19,20 +28,22 @@ def test_publish_moves_the_whole_model_in_one_rename(tmp_path):
     serving = tmp_path / "serving"
     staged = stage(serving, "100")
     inode = os.stat(staged).st_ino
-    final = publish_staged(str(staged), str(serving), "100")
+    final = publish_staged(str(staged), str(serving), "100", PROOF)
     assert final == str(serving / "100")
     # Same inode: the folder was renamed, not copied file by file.
     assert os.stat(final).st_ino == inode
     assert (serving / "100" / "variables" / "variables.index").exists()
     assert not staged.exists()
+    # The proof lies beside the version, outside the folder a server loads.
+    assert [(serving / f"100{s}").read_text() for s in (".decision.json", ".sig")] == list(PROOF)
 
 
 def test_a_taken_version_gets_the_next_number(tmp_path):
     serving = tmp_path / "serving"
-    publish_staged(str(stage(serving, "100")), str(serving), "100")
-    final = publish_staged(str(stage(serving, "100")), str(serving), "100")
+    publish_staged(str(stage(serving, "100")), str(serving), "100", PROOF)
+    final = publish_staged(str(stage(serving, "100")), str(serving), "100", PROOF)
     assert final == str(serving / "101")
-    assert sorted(p.name for p in serving.iterdir() if not p.name.startswith(".")) == ["100", "101"]
+    assert sorted(p.name for p in serving.iterdir() if p.is_dir() and not p.name.startswith(".")) == ["100", "101"]
 
 
 def test_a_staged_copy_that_differs_from_the_signed_off_model_is_refused(tmp_path):
@@ -46,9 +57,35 @@ def test_a_staged_copy_that_differs_from_the_signed_off_model_is_refused(tmp_pat
     approved = folder_digest(str(staged))
     (staged / "saved_model.pb").write_text("tampered")
     with pytest.raises(ModelChanged, match="not the one signed off"):
-        release_model(str(staged), "200", str(serving), approved)
+        release_model(str(staged), "200", str(serving), approved, signed(staged), PROOF)
     assert not staged.exists()
     assert not (serving / "200").exists()
+
+
+@pytest.mark.parametrize("change", ["a changed target", "a file never signed off", "a missing file"])
+def test_a_staged_copy_that_differs_from_the_signed_manifest_is_refused(tmp_path, change):
+    """The SavedModel's digest matches, but what would be served beside it does not."""
+    from components.model_digest import folder_digest
+    from components.publish.executor import ModelChanged, release_model
+
+    serving, targets = tmp_path / "serving", tmp_path / "targets"
+    staged = stage(serving, "250")
+    targets.mkdir()
+    (targets / "model.tflite").write_text("converted")
+    approved = folder_digest(str(staged))
+    proof = {"predicate": {"files": {**signed(staged)["predicate"]["files"],
+                                     **manifest({"model.tflite": str(targets / "model.tflite")})}}}
+    beside = [str(targets / "model.tflite")]
+    if change == "a changed target":
+        (targets / "model.tflite").write_text("swapped")
+    elif change == "a file never signed off":
+        (targets / "model.onnx").write_text("extra")
+        beside.append(str(targets / "model.onnx"))
+    else:
+        beside = []
+    with pytest.raises(ModelChanged, match="model.(tflite|onnx).*it was not published"):
+        release_model(str(staged), "250", str(serving), approved, proof, PROOF, beside=beside)
+    assert not staged.exists() and not (serving / "250").exists() and not (serving / "250.sig").exists()
 
 
 def test_the_same_model_is_not_published_twice(tmp_path):
@@ -56,10 +93,11 @@ def test_the_same_model_is_not_published_twice(tmp_path):
     from components.publish.executor import release_model
 
     serving = tmp_path / "serving"
-    first = release_model(str(stage(serving, "300")), "300", str(serving), "")
+    first_copy = stage(serving, "300")
+    first = release_model(str(first_copy), "300", str(serving), "", signed(first_copy), PROOF)
     again = stage(serving, "301")
-    assert release_model(str(again), "301", str(serving), folder_digest(str(again))) == first
-    assert [p.name for p in serving.iterdir() if not p.name.startswith(".")] == ["300"]
+    assert release_model(str(again), "301", str(serving), folder_digest(str(again)), signed(again), PROOF) == first
+    assert [p.name for p in serving.iterdir() if p.is_dir() and not p.name.startswith(".")] == ["300"]
 
 
 def _release_at_once(staged: str, serving: str, digest: str, start, results) -> None:
@@ -67,7 +105,7 @@ def _release_at_once(staged: str, serving: str, digest: str, start, results) -> 
 
     start.wait()
     try:
-        results.put(release_model(staged, "100", serving, digest))
+        results.put(release_model(staged, "100", serving, digest, signed(staged), PROOF))
     except OSError as error:  # two renames onto one version folder
         results.put(f"failed: {error}")
 
@@ -128,9 +166,11 @@ def test_a_resume_finds_the_version_its_killed_run_had_renamed(tmp_path):
     serving = tmp_path / "serving"
     staged = stage(serving, "400")
     approved = folder_digest(str(staged))
-    final = release_model(str(staged), "400", str(serving), approved)
-    release_model(str(stage(serving, "500", files=("other.pb",))), "500", str(serving), "")
-    assert release_model(str(staged), "400", str(serving), approved) == final
+    proof = signed(staged)
+    final = release_model(str(staged), "400", str(serving), approved, proof, PROOF)
+    other = stage(serving, "500", files=("other.pb",))
+    release_model(str(other), "500", str(serving), "", signed(other), PROOF)
+    assert release_model(str(staged), "400", str(serving), approved, proof, PROOF) == final
     assert sorted(p.name for p in serving.iterdir() if p.name.isdigit()) == ["400", "500"]
 
 
@@ -139,7 +179,7 @@ def test_a_gone_staged_copy_that_was_never_served_is_refused(tmp_path):
 
     serving = tmp_path / "serving"
     with pytest.raises(ModelChanged, match="is gone and no served version holds the signed-off model"):
-        release_model(str(serving / ".staging" / "600"), "600", str(serving), "sha256:approved")
+        release_model(str(serving / ".staging" / "600"), "600", str(serving), "sha256:approved", {}, PROOF)
     assert not any(p.name.isdigit() for p in serving.iterdir())
 
 

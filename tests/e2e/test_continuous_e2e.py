@@ -20,6 +20,7 @@ from pipeline.local.runner import run_pipeline
 from pipeline.lineage.store import store_for
 from pipeline.lineage.runs import list_runs
 from pipeline.local.release import release
+from tests import people
 from tests.conftest import taxi_rows, write_csv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -115,8 +116,7 @@ def test_warm_start_from_the_released_model_is_in_the_lineage(backfilled):
     released = lineages[2].model.id
     assert lineages[2].trainer.base_model is None  # nothing was released before it
     [request] = [r for r in records.pending_requests(store) if r.model_id == released]
-    policy = records.Policy(approvers=(), allow_self_approval=False)
-    records.record_decision(store, request, records.APPROVE, "auditor", "", policy)
+    people.approve(config, request.model_id, "auditor")
     assert release(config, released).run.pushed
     warm = run_pipeline(load_config(None, home=str(config.home_dir), data_root=str(config.data_dir), span=3,
                                     trainer__train_steps=100, trainer__warm_start=True,

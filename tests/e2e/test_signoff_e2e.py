@@ -27,11 +27,11 @@ from pipeline.local.runner import run_pipeline
 from pipeline.local.summary import RunFailed
 from tests.conftest import copy_taxi
 from tests.e2e.stages import Stages
+from tests.people import key_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 INPUT = metadata_store_pb2.Event.INPUT
 OUTPUT = metadata_store_pb2.Event.OUTPUT
-ANYONE = records.Policy(approvers=(), allow_self_approval=False)
 
 
 def config(env, steps, timeout=0):
@@ -42,15 +42,16 @@ def cli(env, *args):
     return main([*args, "--config", env["file"]])
 
 
+def decide_as(env, name, verb, model, *args):
+    """`name` decides with their own key (carol is the one at the keyboard here)."""
+    return cli(env, verb, str(model), "--by", name, "--key", str(key_of(name)), *args)
+
+
 def serving_versions(env):
     serving = env["home"] / "serving" / "tollgate"
     return sorted(p for p in os.listdir(serving) if p.isdigit()) if serving.exists() else []
 
 
-def approve(env, model_id, approver):
-    store = store_for(config(env, 100))
-    [request] = records.requests_for_model(store, model_id)
-    records.record_decision(store, request, records.APPROVE, approver, "", ANYONE)
 
 
 def signoff_execution(store, model_id):
@@ -95,16 +96,14 @@ def story(tmp_path_factory):
 
     def released():
         m1 = stages.facts["awaiting"]["m1"]
-        approve(env, m1, "alice")
+        assert decide_as(env, "alice", "approve", m1) == 0
         return {"pushed": release(config(env, 100), m1).run.pushed}
 
     def second():
         return {"m2": run_pipeline(config(env, steps=150)).run.model_id}
 
     def m2_rejected():
-        store = store_for(config(env, 150))
-        [request] = records.requests_for_model(store, stages.facts["second"]["m2"])
-        records.record_decision(store, request, records.REJECT, "bob", "worse on cash trips", ANYONE)
+        assert decide_as(env, "bob", "reject", stages.facts["second"]["m2"], "--comment", "worse on cash trips") == 0
         return {}
 
     stages.define("awaiting", None, awaiting)
@@ -127,18 +126,18 @@ def test_a_timed_out_wait_fails_clearly_and_leaves_a_pending_request(story, caps
     assert request["triggered_by"] == "carol"
     assert request["model_digest"].startswith("sha256:")
     assert request["eval_summary"]["overall"]["auc"] > 0.5
-    assert f"approve {request['model_id']} --by NAME" in request["approve_command"]
+    assert f"approve {request['model_id']} [--comment TEXT]" in request["approve_command"]
     assert request["run_id"]
 
 
 def test_unpermitted_approvers_are_refused(story, capsys):
     env, stages = story
     m1 = stages.enter("awaiting")["m1"]
-    assert cli(env, "approve", str(m1), "--by", "mallory") == 2
+    assert decide_as(env, "mallory", "approve", m1) == 2
     assert "may not approve" in capsys.readouterr().err
-    assert cli(env, "approve", str(m1), "--by", "carol") == 2  # she triggered the run
+    assert decide_as(env, "carol", "approve", m1) == 2  # she triggered the run
     assert "four eyes" in capsys.readouterr().err
-    assert cli(env, "approve", "999999", "--by", "alice") == 2
+    assert decide_as(env, "alice", "approve", "999999") == 2
     assert "no model 999999" in capsys.readouterr().err
     assert records.pending_requests(store_for(config(env, 100)))  # still undecided
 
@@ -146,8 +145,8 @@ def test_unpermitted_approvers_are_refused(story, capsys):
 def test_approve_then_release_pushes_without_retraining(story, capsys):
     env, stages = story
     m1 = stages.enter("awaiting")["m1"]
-    assert cli(env, "approve", str(m1), "--by", "alice", "--comment", "checked slices") == 0
-    assert cli(env, "approve", str(m1), "--by", "bob") == 2  # decisions are final
+    assert decide_as(env, "alice", "approve", m1, "--comment", "checked slices") == 0
+    assert decide_as(env, "bob", "approve", m1) == 2  # decisions are final
     assert "already decided" in capsys.readouterr().err
     assert cli(env, "release", str(m1), "--json") == 0
     summary = json.loads(capsys.readouterr().out)
@@ -186,7 +185,7 @@ def test_a_rejected_model_is_never_pushed(story, capsys):
     env, stages = story
     facts = stages.enter("second")
     m2, pushed_before = facts["m2"], serving_versions(env)
-    assert cli(env, "reject", str(m2), "--by", "bob", "--comment", "worse on cash trips") == 0
+    assert decide_as(env, "bob", "reject", m2, "--comment", "worse on cash trips") == 0
     assert cli(env, "release", str(m2)) == 2
     assert "was rejected by bob" in capsys.readouterr().err
     summary = run_pipeline(config(env, steps=150))
@@ -219,7 +218,7 @@ def test_an_approval_from_another_process_reaches_the_waiting_run(story):
     [request] = records.pending_requests(store)
     approve = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "approve", str(request.model_id), "--by", "bob",
-         "--config", env["file"]],
+         "--key", str(key_of("bob")), "--config", env["file"]],
         capture_output=True, text=True,
     )
     assert approve.returncode == 0, approve.stderr
@@ -238,12 +237,12 @@ def test_a_model_tampered_with_after_approval_is_not_pushed(story, capsys):
     stages.enter("released")
     summary = run_pipeline(config(env, steps=110))
     m4 = summary.run.model_id
-    assert cli(env, "approve", str(m4), "--by", "alice") == 0
+    assert decide_as(env, "alice", "approve", m4) == 0
     before = serving_versions(env)
     [model] = store_for(config(env, 110)).get_artifacts_by_id([m4])
     with open(os.path.join(model.uri, "Format-Serving", "saved_model.pb"), "ab") as handle:
         handle.write(b"\0")
     capsys.readouterr()
     assert cli(env, "release", str(m4)) == 2  # refused before anything is replayed
-    assert "changed since alice approved it" in capsys.readouterr().err
+    assert "saved_model.pb in the model differs from the file that was signed off" in capsys.readouterr().err
     assert serving_versions(env) == before

@@ -1,0 +1,145 @@
+"""Signed decisions: made with a person's key, proven against the run's keyring.
+
+`signer` finds who holds a key, `decide` signs and records a decision, and
+`prove` checks one: the signature against the keyring, the signed statement
+against what the store says, the files against the signed manifest, and the
+policy. SignOff, Publish, `tollgate release` and `tollgate verify` all prove
+a decision the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from components.model_digest import served_files
+from components.signoff import keys, proof, records
+from components.signoff.proof import ProofFailed, Signer
+
+UNSIGNED = "unsigned (recorded before signing)"
+
+
+def run_keyring(run_config: dict) -> keys.Keyring:
+    """The keyring a run's decisions are proven against: the configured one,
+    else the local one in the state folder, trusted on first use."""
+    configured = run_config.get("signoff", {}).get("keyring", "")
+    if configured:
+        return keys.load_keyring(Path(configured), trusted_on_first_use=False)
+    return keys.load_keyring(Path(run_config.get("home", ".")) / "keyring", trusted_on_first_use=True)
+
+
+def signer(key_path: Path, keyring: keys.Keyring, by: str | None = None) -> tuple[Signer, keys.Keyring]:
+    """Who signs with the key at `key_path`: the keyring's name for it. A local
+    keyring takes a key it has not seen under the name its `.pub` file gives;
+    `decide` adds it once the decision is recorded."""
+    private = keys.load_private(key_path)
+    name = keyring.name_for(private.public_key())
+    if name is None and keyring.trusted_on_first_use:
+        name = _own_name(key_path)
+        keyring = keys.with_key(keyring, name, private.public_key())
+    if name is None:
+        raise keys.KeyProblem(f"the key {key_path} ({keys.key_id(private.public_key())}) is not in "
+                              f"{keyring.describe()}; add the line `tollgate keygen` printed for it")
+    if by and by != name:
+        raise keys.KeyProblem(f"--by {by}, but the key {key_path} is {name}'s in {keyring.describe()}")
+    return Signer(name, key_path, private), keyring
+
+
+def _own_name(key_path: Path) -> str:
+    try:
+        return Path(f"{key_path}.pub").read_text().split()[0]
+    except (OSError, IndexError):
+        raise keys.KeyProblem(f"{key_path}.pub, which names the key, is missing; "
+                              "make the key with `tollgate keygen`") from None
+
+
+def files_of(request: records.Request) -> dict[str, str]:
+    targets = [t for t in request.targets.split(",") if t]
+    return served_files(request.model_uri, request.serving_uri, targets)
+
+
+def decide(store, request: records.Request, decision: str, who: Signer, comment: str,
+           policy: records.Policy, keyring: keys.Keyring) -> records.Decision:
+    """Signs the decision's statement (and, for an approval, the served files), then records it."""
+    files = files_of(request)
+    facts = {
+        "decision": decision, "approver": who.name, "key_id": keys.key_id(who.private_key.public_key()),
+        "decided_at": records.now(), "comment": comment, "pipeline": request.pipeline,
+        "run_id": request.run_id, "request_id": request.id, "model_id": request.model_id,
+        "triggered_by": request.triggered_by, "model_digest": request.model_digest,
+        "policy": proof.policy_in_force(json.loads(request.config or "{}"), keyring),
+        "previous": records.chain_head(store, request.pipeline),
+    }
+    signed = proof.statement(facts, proof.files_manifest(files), request.eval_summary)
+    values = {
+        "decided_at": facts["decided_at"],
+        "envelope": proof.envelope(signed, who.private_key),
+        "model_signature": proof.sign_folder(files, who.key_path, request.model_id)
+        if decision == records.APPROVE else "",
+        "key_id": facts["key_id"],
+        "previous": facts["previous"],
+    }
+    recorded = records.record_decision(store, request, decision, who.name, comment, policy, signed=values)
+    keys.save(keyring)
+    return recorded
+
+
+# What the store says about a decision, and where the signed statement says it.
+_STORED = ("decision", "approver", "comment", "decided_at", "model_id", "request_id", "model_digest")
+
+
+def _quiet(check: str, detail: str) -> None:
+    """The default report of a check that held: nothing."""
+
+
+def prove(request: records.Request, decision: records.Decision, keyring: keys.Keyring,
+          files: dict[str, str] | None = None, where: str = "the model", report=_quiet) -> dict:
+    """The signed statement, once every check holds; ProofFailed naming the first that fails.
+    `files` are the files to check (default: the model's, as a release will serve them);
+    `report(check, detail)` hears of each check that held."""
+    if not decision.envelope:
+        raise ProofFailed(f"decision {decision.id} is {UNSIGNED}; ask for a new, signed decision")
+    signed, name = proof.open_envelope(decision.envelope, keyring)
+    said = signed.get("predicate", {})
+    if said.get("approver") != name:
+        raise ProofFailed(f"the statement names {said.get('approver')!r} but is signed by {name}'s key")
+    report("signature", f"signed by {name}, key {said.get('key_id')} ({keyring.describe()})")
+    _check_record(said, request, decision)
+    report("record", f"the store's decision {decision.id} and request {request.id} match what was signed")
+    _check_policy(said, request)
+    report("policy", _policy_text(said))
+    proof.check_files(signed, files if files is not None else files_of(request), where)
+    report("files", f"{len(said['files'])} files in {where} match the signed manifest")
+    return signed
+
+
+def _policy_text(said: dict) -> str:
+    policy = said.get("policy", {})
+    who = ", ".join(policy.get("approvers", [])) or "anyone"
+    eyes = "self-approval allowed" if policy.get("allow_self_approval") else "four eyes"
+    return f"approvers: {who}; {eyes}; triggered by {said.get('triggered_by')}"
+
+
+def _check_record(said: dict, request: records.Request, decision: records.Decision) -> None:
+    for field in _STORED:
+        if said.get(field) != getattr(decision, field):
+            raise ProofFailed(f"the store says {field} {getattr(decision, field)!r}, the signed decision "
+                              f"{said.get(field)!r}: the record was changed")
+    if said.get("triggered_by") != request.triggered_by or said.get("run_id") != request.run_id:
+        raise ProofFailed(f"the signed decision is for another run than request {request.id}'s")
+    if said.get("evaluation", {}).get("sha256") != proof.sha256_of(request.eval_summary):
+        raise ProofFailed(f"request {request.id}'s evaluation summary differs from the one signed off")
+
+
+def _check_policy(said: dict, request: records.Request) -> None:
+    policy = said.get("policy", {})
+    config = json.loads(request.config or "{}").get("signoff", {})
+    if said.get("decision") != records.APPROVE:
+        return
+    try:
+        records.Policy(tuple(config.get("approvers", [])), bool(config.get("allow_self_approval"))).check(
+            said["approver"], request)
+    except records.SignOffRefused as refused:
+        raise ProofFailed(f"policy: {refused}") from None
+    if policy.get("approvers") != list(config.get("approvers", [])):
+        raise ProofFailed("the policy signed differs from the run's signoff.approvers")

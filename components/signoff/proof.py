@@ -1,0 +1,164 @@
+"""A decision as a signed statement, and the checks that prove it.
+
+The statement is an in-toto Statement v1 in a DSSE envelope, signed with the
+approver's key. Its subject is the root digest of the manifest of every file
+a release serves (components/model_digest.py); its predicate holds the
+decision, the approver's key id and the time, the pipeline, run and request,
+the evaluation summary's digest and headline figures, the policy in force
+and the hash of the pipeline's previous audit record.
+
+The same key also signs the served files with OpenSSF model signing, so that
+`model_signing verify key` checks a served folder on a machine without Tollgate.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import pathlib
+import tempfile
+
+from components.model_digest import manifest as files_manifest
+from components.model_digest import root_digest
+from components.signoff import keys
+
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PREDICATE_TYPE = "https://tollgate.dev/signoff-decision/v1"
+
+
+class ProofFailed(Exception):
+    """A decision whose proof does not hold; the message names the check."""
+
+
+def canonical(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sha256_of(value) -> str:
+    return "sha256:" + hashlib.sha256(canonical(value)).hexdigest()
+
+
+def pae(payload_type: str, body: bytes) -> bytes:
+    """DSSE's pre-authentication encoding: what the signature covers."""
+    kind = payload_type.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(body), body)
+
+
+def policy_in_force(run_config: dict, keyring: keys.Keyring) -> dict:
+    """Who may approve and what the gates held the model to, from the run's config."""
+    signoff = run_config.get("signoff", {})
+    return {
+        "approvers": list(signoff.get("approvers", [])),
+        "allow_self_approval": bool(signoff.get("allow_self_approval", False)),
+        "keyring": keyring.describe(),
+        "metrics": run_config.get("evaluator", {}).get("metrics", []),
+        "serving": {k: v for k, v in run_config.get("serving", {}).items() if k.startswith(("max_", "min_"))},
+        "validation": {k: v for k, v in run_config.get("validation", {}).items() if k.startswith("max_")},
+    }
+
+
+def statement(facts: dict, files: dict[str, str], eval_summary: dict) -> dict:
+    """The in-toto statement of a decision. `facts` holds the decision's fields;
+    `files` is the manifest of what a release serves."""
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": f"model-{facts['model_id']}", "digest": {"sha256": root_digest(files)[7:]}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            **facts,
+            "files": files,
+            "evaluation": {
+                "sha256": sha256_of(eval_summary),
+                "metric": eval_summary.get("metric"),
+                "overall": eval_summary.get("overall"),
+            },
+        },
+    }
+
+
+def envelope(signed: dict, private_key) -> str:
+    payload = canonical(signed)
+    signature = keys.sign(private_key, pae(PAYLOAD_TYPE, payload))
+    return json.dumps({
+        "payloadType": PAYLOAD_TYPE,
+        "payload": base64.b64encode(payload).decode(),
+        "signatures": [{"keyid": keys.key_id(private_key.public_key()), "sig": base64.b64encode(signature).decode()}],
+    }, indent=2)
+
+
+def open_envelope(text: str, keyring: keys.Keyring) -> tuple[dict, str]:
+    """The statement and the keyring's name for its signer; ProofFailed if the
+    envelope is unreadable, its key is not listed, or its signature is wrong."""
+    try:
+        found = json.loads(text)
+        payload = base64.b64decode(found["payload"], validate=True)
+        [signature] = found["signatures"]
+        keyid, sig = signature["keyid"], base64.b64decode(signature["sig"], validate=True)
+        signed = json.loads(payload)
+    except (ValueError, KeyError, TypeError):
+        raise ProofFailed("the signed decision is unreadable (corrupted or truncated)") from None
+    public, name = keyring.key_for(keyid)
+    if public is None:
+        raise ProofFailed(f"the decision is signed by key {keyid}, which {keyring.describe()} does not list")
+    if found.get("payloadType") != PAYLOAD_TYPE or not keys.verifies(public, sig, pae(PAYLOAD_TYPE, payload)):
+        raise ProofFailed(f"the signature by {name}'s key does not verify: the decision was changed after signing")
+    return signed, name
+
+
+def compare_files(signed: dict[str, str], found: dict[str, str], where: str) -> None:
+    """ProofFailed naming the first file that was changed, added or removed."""
+    for name in sorted(set(signed) | set(found)):
+        if name not in found:
+            raise ProofFailed(f"{name} was signed off but is missing from {where}")
+        if name not in signed:
+            raise ProofFailed(f"{name} in {where} was never signed off")
+        if signed[name] != found[name]:
+            raise ProofFailed(f"{name} in {where} differs from the file that was signed off")
+
+
+def check_files(signed: dict, files: dict[str, str], where: str) -> None:
+    compare_files(signed["predicate"]["files"], files_manifest(files), where)
+
+
+def sign_folder(files: dict[str, str], key_path: pathlib.Path, model_id: int) -> str:
+    """An OpenSSF model-signing bundle over the served layout: a folder of links
+    named as the release will name the files, hashed through the links."""
+    import model_signing  # about a second: only a signer pays for it
+
+    with tempfile.TemporaryDirectory() as scratch:
+        layout = pathlib.Path(scratch) / f"model-{model_id}"
+        for name, path in files.items():
+            (layout / name).parent.mkdir(parents=True, exist_ok=True)
+            (layout / name).symlink_to(pathlib.Path(path).resolve())
+        signature = pathlib.Path(scratch) / "model.sig"
+        config = model_signing.signing.Config().use_elliptic_key_signer(
+            private_key=str(key_path), password=keys.passphrase())
+        config.set_hashing_config(model_signing.hashing.Config().set_allow_symlinks(True))
+        config.sign(layout, signature)
+        return signature.read_text()
+
+
+def verify_folder(folder: pathlib.Path, bundle: pathlib.Path, public_key) -> None:
+    """OpenSSF model signing's own check of a served folder; ProofFailed if it fails."""
+    import model_signing
+    from cryptography.hazmat.primitives import serialization
+
+    with tempfile.NamedTemporaryFile(suffix=".pub") as pem:
+        pem.write(public_key.public_bytes(serialization.Encoding.PEM,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo))
+        pem.flush()
+        try:
+            model_signing.verifying.Config().use_elliptic_key_verifier(public_key=pem.name).verify(folder, bundle)
+        except Exception as error:  # it raises many kinds; its message says which check failed
+            raise ProofFailed(f"model signing: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Signer:
+    """A person about to sign: their private key, and the keyring's name for it."""
+    name: str
+    key_path: pathlib.Path
+    private_key: object

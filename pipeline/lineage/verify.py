@@ -1,0 +1,95 @@
+"""`tollgate verify`: is what is (or will be) served exactly what a listed
+approver signed off, under the run's policy? One line per check, then a verdict.
+
+MODEL (an id, 'latest' or 'serving') is checked from the store: its signed
+decision, its files as a release serves them, and each of its served folders
+with the proof beside it. A served folder's PATH needs no store: the signed
+decision and the model-signing bundle beside it, and the config's keyring.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from components.model_digest import folder_files
+from components.signoff import decisions, keys, proof, records
+from pipeline.config import TollgateConfig
+from pipeline.lineage.model import releases_of, resolve_model
+from pipeline.lineage.signoff import latest_request
+from pipeline.lineage.store import store_for
+
+DECISION_SUFFIX, SIGNATURE_SUFFIX = ".decision.json", ".sig"
+
+
+class Report:
+    """Collects (check, ok, detail) lines; `failed` once any check fails."""
+
+    def __init__(self):
+        self.lines: list[tuple[str, bool, str]] = []
+
+    def held(self, check: str, detail: str) -> None:
+        self.lines.append((check, True, detail))
+
+    def run(self, check: str, step) -> object:
+        """Runs one step; a failure is recorded under `check` and ends the report."""
+        try:
+            return step()
+        except (decisions.ProofFailed, keys.KeyProblem, OSError) as failed:
+            self.lines.append((check, False, str(failed)))
+            raise StopChecking from None
+
+    @property
+    def failed(self) -> bool:
+        return any(not ok for _, ok, _ in self.lines)
+
+
+class StopChecking(Exception):
+    """A check failed: the checks after it cannot be trusted to mean anything."""
+
+
+def verify(config: TollgateConfig, target: str) -> Report:
+    report = Report()
+    try:
+        if os.path.isdir(target):
+            _served_folder(config, Path(target), report)
+        else:
+            _model(config, target, report)
+    except StopChecking:
+        pass
+    return report
+
+
+def _model(config: TollgateConfig, target: str, report: Report) -> None:
+    store = store_for(config)
+    model_id = resolve_model(store, target)
+    request = latest_request(store, model_id)
+    decision = records.decision_for(store, request.id)
+    if decision is None or decision.decision != records.APPROVE:
+        what = f"{decision.decision}ed by {decision.approver}" if decision else "not decided"
+        report.run("decision", lambda: _fail(f"model {model_id} is {what}; nothing approved it"))
+    keyring = report.run("keyring", lambda: decisions.run_keyring(json.loads(request.config)))
+    report.run("proof", lambda: decisions.prove(request, decision, keyring, report=report.held))
+    for release in releases_of(store, model_id):
+        _served_folder(config, Path(release.serving_path), report, keyring)
+
+
+def _served_folder(config: TollgateConfig, folder: Path, report: Report, keyring=None) -> None:
+    keyring = keyring or report.run("keyring", lambda: keys.load_keyring(
+        config.keyring_path, trusted_on_first_use=not config.signoff.keyring))
+    envelope = report.run("served", lambda: Path(f"{folder}{DECISION_SUFFIX}").read_text())
+    signed, name = report.run("signature", lambda: proof.open_envelope(envelope, keyring))
+    said = signed["predicate"]
+    if said.get("decision") != records.APPROVE:
+        report.run("decision", lambda: _fail(f"{folder} carries a {said.get('decision')} decision"))
+    report.held("signature", f"{folder.name}{DECISION_SUFFIX} signed by {name} ({keyring.describe()})")
+    report.run("files", lambda: proof.check_files(signed, folder_files(str(folder)), str(folder)))
+    report.held("files", f"{len(said['files'])} files in {folder} match the signed manifest")
+    public, _ = keyring.key_for(said["key_id"])
+    report.run("model signing", lambda: proof.verify_folder(folder, Path(f"{folder}{SIGNATURE_SUFFIX}"), public))
+    report.held("model signing", f"OpenSSF model signing verifies {folder} with {name}'s key")
+
+
+def _fail(message: str):
+    raise decisions.ProofFailed(message)

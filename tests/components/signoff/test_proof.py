@@ -1,0 +1,83 @@
+"""Signed statements and manifests, checked with standard tools where there are some."""
+
+import base64
+import json
+import subprocess
+
+import pytest
+
+from components.model_digest import folder_files, manifest, root_digest
+from components.signoff import keys, proof
+
+
+@pytest.fixture
+def signer(tmp_path):
+    keys.generate(tmp_path / "alice.pem", "alice")
+    (tmp_path / "keyring").write_text((tmp_path / "alice.pem.pub").read_text())
+    return keys.load_private(tmp_path / "alice.pem"), keys.load_keyring(tmp_path / "keyring", False)
+
+
+def model(tmp_path):
+    folder = tmp_path / "model"
+    (folder / "variables").mkdir(parents=True)
+    (folder / "saved_model.pb").write_bytes(b"graph")
+    (folder / "variables" / "variables.index").write_bytes(b"index")
+    (folder / "model.tflite").write_bytes(b"flat")
+    return folder
+
+
+def test_the_manifest_is_what_sha256sum_prints(tmp_path):
+    folder = model(tmp_path)
+    found = manifest(folder_files(str(folder)))
+    listing = subprocess.run("find . -type f -printf '%P\\n' | LC_ALL=C sort | xargs -d '\\n' sha256sum",
+                             shell=True, cwd=folder, capture_output=True, text=True, check=True).stdout
+    assert {line.split("  ")[1]: line.split("  ")[0] for line in listing.splitlines()} == found
+    whole = subprocess.run(["sha256sum"], input=listing, capture_output=True, text=True, check=True).stdout
+    assert root_digest(found) == "sha256:" + whole.split()[0]
+
+
+def test_a_signed_statement_opens_with_the_keyring_and_names_its_signer(tmp_path, signer):
+    private, keyring = signer
+    signed = proof.statement({"model_id": 7, "approver": "alice"}, {"saved_model.pb": "ab"}, {"metric": "auc"})
+    envelope = json.loads(proof.envelope(signed, private))
+    assert envelope["payloadType"] == "application/vnd.in-toto+json"
+    opened, name = proof.open_envelope(json.dumps(envelope), keyring)
+    assert name == "alice" and opened == signed
+    assert opened["_type"] == "https://in-toto.io/Statement/v1"
+    assert opened["subject"][0]["digest"]["sha256"] == root_digest({"saved_model.pb": "ab"})[7:]
+
+
+@pytest.mark.parametrize("damage,words", [
+    ("payload", "changed after signing"), ("truncate", "unreadable"), ("key", "does not list")])
+def test_a_damaged_envelope_does_not_open(tmp_path, signer, damage, words):
+    private, keyring = signer
+    envelope = json.loads(proof.envelope(proof.statement({"model_id": 7}, {}, {}), private))
+    text = json.dumps(envelope)
+    if damage == "payload":
+        payload = json.loads(base64.b64decode(envelope["payload"]))
+        payload["predicate"]["model_id"] = 8
+        envelope["payload"] = base64.b64encode(json.dumps(payload).encode()).decode()
+        text = json.dumps(envelope)
+    elif damage == "truncate":
+        text = text[: len(text) // 2]
+    else:
+        keys.generate(tmp_path / "other.pem", "alice")
+        text = proof.envelope(proof.statement({"model_id": 7}, {}, {}), keys.load_private(tmp_path / "other.pem"))
+    with pytest.raises(proof.ProofFailed, match=words):
+        proof.open_envelope(text, keyring)
+
+
+def test_a_model_signing_bundle_of_the_served_layout_verifies_the_served_folder(tmp_path, signer):
+    private, keyring = signer
+    folder = model(tmp_path)
+    # Signed before release, from where the files lie then: the target elsewhere.
+    (tmp_path / "targets").mkdir()
+    (folder / "model.tflite").rename(tmp_path / "targets" / "model.tflite")
+    files = {**folder_files(str(folder)), "model.tflite": str(tmp_path / "targets" / "model.tflite")}
+    bundle = tmp_path / "model.sig"
+    bundle.write_text(proof.sign_folder(files, tmp_path / "alice.pem", 7))
+    (tmp_path / "targets" / "model.tflite").rename(folder / "model.tflite")
+    proof.verify_folder(folder, bundle, private.public_key())
+    (folder / "extra.bin").write_bytes(b"")
+    with pytest.raises(proof.ProofFailed, match="model signing"):
+        proof.verify_folder(folder, bundle, private.public_key())

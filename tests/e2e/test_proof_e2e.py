@@ -1,0 +1,237 @@
+"""Proof of sign-off against the attacks it exists for, on SQLite and on the
+suite's MariaDB: each ends with nothing released, one readable line naming
+what failed, and a non-zero exit.
+
+The story, once per store: a team keyring lists alice, bob and carol (keys
+made with `tollgate keygen`); carol triggers every run. Model A is approved
+by alice and released; model B awaits sign-off. Each test starts from a copy
+of that moment (the state folder, and the database for MariaDB).
+"""
+
+import base64
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from components.model_digest import SERVING_SUBDIR
+from components.signoff import decisions, keys, records
+from tests.e2e.project import Project
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900), pytest.mark.usefixtures("mysql_password")]
+PEOPLE = ("alice", "bob", "carol")
+
+
+class Story:
+    def __init__(self, project: Project, server, database: str):
+        self.project, self.server, self.database = project, server, database
+        self.saved = project.root / "saved"
+
+    def key(self, name: str) -> str:
+        return str(self.project.root / "people" / f"{name}.pem")
+
+    def as_(self, name: str, *args: str, expect: int = 0):
+        return self.project.tollgate(*args, "--key", self.key(name), user=name, expect=expect)
+
+    def save(self) -> None:
+        shutil.copytree(self.project.home, self.saved)
+        if self.server:
+            self.server.dump(self.database, self.project.root / "saved.sql")
+
+    def restore(self) -> None:
+        shutil.rmtree(self.project.home)
+        shutil.copytree(self.saved, self.project.home)
+        if self.server:
+            self.server.load(self.database, self.project.root / "saved.sql")
+
+    def sql(self, statement: str) -> None:
+        """What anyone who can write to the store can do."""
+        if self.server:
+            self.server.sql(f"USE `{self.database}`; {statement}")
+            return
+        with sqlite3.connect(self.project.home / "metadata.sqlite") as connection:
+            connection.execute(statement)
+
+    def request_and_decision(self, model: int):
+        store = self.project.store()
+        request = records.requests_for_model(store, model)[-1]
+        return request, records.decision_for(store, request.id)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "mariadb"])
+def story(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"proof-{request.param}")
+    server = request.getfixturevalue("mariadb") if request.param == "mariadb" else None
+    store = server.config(f"proof_{request.param}") if server else ""
+    config = (store + f'[signoff]\nkeyring = "{root / "keyring"}"\napprovers = ["alice", "bob", "carol"]\n'
+              "[trainer]\ntrain_steps = 100\n"
+              # B must reach the sign-off whatever its AUC: its subject is the proof, not the model.
+              '[[evaluator.metrics]]\nname = "auc"\nthreshold = 0.5\nmax_change = 1.0\n')
+    story = Story(Project(root, config), server, f"proof_{request.param}")
+    # Each person makes their key; the team adds the printed lines to its keyring.
+    made = [story.project.tollgate("keygen", "--name", name, "--key", story.key(name), user=name) for name in PEOPLE]
+    (root / "keyring").write_text("# reviewed like code\n" + "".join(m.splitlines()[-1] + "\n" for m in made))
+    a = story.project.run()["model_id"]
+    story.as_("alice", "approve", str(a), "--comment", "slices hold")
+    story.project.tollgate("release", str(a))
+    b = story.project.tollgate("run", "--data", str(story.project.data), "--train-steps", "120", "--json")
+    assert b["status"] == "awaiting sign-off", b
+    story.models = {"A": a, "B": b["model_id"]}
+    story.save()
+    return story
+
+
+@pytest.fixture
+def fresh(story):
+    story.restore()
+    return story
+
+
+def refused(story: Story, model: int, words: str) -> None:
+    """`verify` names the failure; `release` refuses in one line; nothing new is served."""
+    served = story.project.served()
+    checked = story.project.tollgate("verify", str(model), expect=1)
+    assert words in checked and "verdict  NOT VERIFIED" in checked, checked
+    release = story.project.start("release", str(model))
+    out, err = release.communicate(timeout=600)
+    assert release.returncode == 2, err
+    [line] = err.strip().splitlines()
+    assert line.startswith("tollgate: error:") and "Traceback" not in err
+    assert story.project.served() == served
+
+
+def test_a_release_verifies_with_tollgate_and_with_model_signing_alone(fresh, tmp_path):
+    a = fresh.models["A"]
+    checked = fresh.project.tollgate("verify", "serving")
+    assert "signed by alice" in checked and "sha256" in checked and checked.endswith("verdict  VERIFIED\n")
+    [folder] = [r["serving_path"] for r in fresh.project.tollgate("lineage", str(a), "--json")["releases"]]
+    # The auditor's public key comes from the reviewed keyring, with standard tools.
+    [line] = [l for l in (fresh.project.root / "keyring").read_text().splitlines() if l.startswith("alice ")]
+    pem = tmp_path / "alice.pub"
+    subprocess.run(["openssl", "pkey", "-pubin", "-inform", "DER", "-out", str(pem)],
+                   input=base64.b64decode(line.split()[2]), check=True)
+    upstream = [sys.executable, "-m", "model_signing", "verify", "key", folder,
+                "--signature", f"{folder}.sig", "--public_key", str(pem)]
+    assert subprocess.run(upstream, capture_output=True).returncode == 0
+    with open(f"{folder}/variables/variables.data-00000-of-00001", "ab") as handle:
+        handle.write(b"\0")
+    assert subprocess.run(upstream, capture_output=True).returncode == 1
+    after = fresh.project.tollgate("verify", folder, expect=1)
+    assert "variables/variables.data-00000-of-00001" in after and "NOT VERIFIED" in after
+
+
+@pytest.mark.parametrize("attack", ["a key not in the keyring", "another name than the key's",
+                                    "a key readable by others", "approving one's own run"])
+def test_an_approval_that_does_not_prove_its_approver_is_refused(fresh, attack):
+    b = str(fresh.models["B"])
+    if attack == "a key not in the keyring":
+        keys.generate(fresh.project.root / "mallory.pem", "alice")
+        args, words = ("--key", str(fresh.project.root / "mallory.pem")), "is not in keyring"
+    elif attack == "another name than the key's":
+        args, words = ("--key", fresh.key("alice"), "--by", "bob"), "but the key"
+    elif attack == "a key readable by others":
+        shutil.copy(fresh.key("alice"), fresh.project.root / "open.pem")
+        (fresh.project.root / "open.pem").chmod(0o644)
+        args, words = ("--key", str(fresh.project.root / "open.pem")), "is readable by others"
+    else:
+        args, words = ("--key", fresh.key("carol")), "four eyes"
+    process = fresh.project.start("approve", b, *args, user="carol")
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 2 and words in err and len(err.strip().splitlines()) == 1, err
+    assert [r.model_id for r in records.pending_requests(fresh.project.store())] == [fresh.models["B"]]
+
+
+@pytest.mark.parametrize("field,value", [("approver", "mallory"), ("comment", "rubber stamp"),
+                                         ("model_digest", "sha256:0000")])
+def test_a_decision_edited_in_the_store_is_caught(fresh, field, value):
+    a = fresh.models["A"]
+    _, decision = fresh.request_and_decision(a)
+    fresh.sql(f"UPDATE ArtifactProperty SET string_value = '{value}' "
+              f"WHERE artifact_id = {decision.id} AND name = '{field}'")
+    assert "NOT VERIFIED" in fresh.project.tollgate("show", str(a))
+    refused(fresh, a, "the record was changed")
+
+
+def test_a_verdict_edited_in_the_store_is_caught(fresh):
+    b = fresh.models["B"]
+    fresh.as_("bob", "reject", str(b), "--comment", "worse on cash trips")
+    _, decision = fresh.request_and_decision(b)
+    fresh.sql(f"UPDATE ArtifactProperty SET string_value = 'approve' WHERE artifact_id = {decision.id} "
+              "AND name = 'decision'")
+    refused(fresh, b, "the record was changed")
+
+
+def test_a_deleted_decision_leaves_nothing_to_release(fresh):
+    a = fresh.models["A"]
+    _, decision = fresh.request_and_decision(a)
+    for table in ("ArtifactProperty", "Event", "Attribution"):
+        fresh.sql(f"DELETE FROM {table} WHERE artifact_id = {decision.id}")
+    fresh.sql(f"DELETE FROM Artifact WHERE id = {decision.id}")
+    refused(fresh, a, "not decided")
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "signed by a key not in the keyring",
+                                     "model A's approval copied onto model B"])
+def test_a_forged_decision_is_caught(fresh, forgery):
+    b, store = fresh.models["B"], fresh.project.store()
+    request = records.requests_for_model(store, b)[-1]
+    anyone = records.Policy((), True)
+    if forgery == "unsigned":
+        records.record_decision(store, request, records.APPROVE, "alice", "", anyone)
+        words = "unsigned"
+    elif forgery == "signed by a key not in the keyring":
+        keys.generate(fresh.project.root / "forger.pem", "alice")
+        keyring = keys.load_keyring(fresh.project.root / "keyring", trusted_on_first_use=False)
+        forger = decisions.Signer("alice", fresh.project.root / "forger.pem",
+                                  keys.load_private(fresh.project.root / "forger.pem"))
+        decisions.decide(store, request, records.APPROVE, forger, "", anyone, keyring)
+        words = "does not list"
+    else:
+        _, approval = fresh.request_and_decision(fresh.models["A"])
+        copied = {k: getattr(approval, k) for k in ("decided_at", "envelope", "model_signature", "key_id", "previous")}
+        records.record_decision(store, request, records.APPROVE, "alice", "", anyone, signed=copied)
+        words = "the record was changed"
+    refused(fresh, b, words)
+
+
+@pytest.mark.parametrize("change", ["a SavedModel variable", "the TFLite file", "a file added", "a file removed"])
+def test_files_changed_after_approval_are_caught(fresh, change):
+    b = fresh.models["B"]
+    fresh.as_("bob", "approve", str(b))
+    request, _ = fresh.request_and_decision(b)
+    model = f"{request.model_uri}/{SERVING_SUBDIR}"
+    if change == "a SavedModel variable":
+        path, words = f"{model}/variables/variables.index", "variables/variables.index"
+        with open(path, "ab") as handle:
+            handle.write(b"\0")
+    elif change == "the TFLite file":
+        with open(f"{request.serving_uri}/model.tflite", "ab") as handle:
+            handle.write(b"\0")
+        words = "model.tflite"
+    elif change == "a file added":
+        (fresh.project.root / "x").write_text("")
+        shutil.copy(fresh.project.root / "x", f"{model}/assets/extra.txt")
+        words = "assets/extra.txt"
+    else:
+        os.remove(f"{model}/fingerprint.pb")
+        words = "fingerprint.pb"
+    refused(fresh, b, words)
+
+
+@pytest.mark.parametrize("damage", ["truncated decision", "corrupted model signature"])
+def test_a_damaged_proof_beside_a_served_folder_is_caught(fresh, damage):
+    [folder] = [r["serving_path"] for r in fresh.project.tollgate("lineage", str(fresh.models["A"]), "--json")["releases"]]
+    if damage == "truncated decision":
+        path, words = f"{folder}.decision.json", "unreadable"
+        text = open(path).read()
+        open(path, "w").write(text[: len(text) // 2])
+    else:
+        path, words = f"{folder}.sig", "model signing"
+        text = open(path).read()
+        assert '"sig":"M' in text  # an ECDSA signature's DER starts 0x30, "M" in base64
+        open(path, "w").write(text.replace('"sig":"M', '"sig":"N', 1))
+    checked = fresh.project.tollgate("verify", folder, expect=1)
+    assert words in checked and "NOT VERIFIED" in checked, checked
