@@ -8,7 +8,10 @@ watching the serving folder sees either no new version or a whole one.
 The check: the staged files, with the runtime targets beside them, must be
 those of the signed decision's manifest, or the copy is deleted and the step
 fails. The signed decision and the approver's OpenSSF model-signing bundle
-go beside the version, as `<version>.decision.json` and `<version>.sig`. A model identical to the newest version
+go beside the version, as `<version>.decision.json` and `<version>.sig`.
+The decision is opened with `keyring` (the pipeline's; `keyring_first_use`
+for a local one), never with anything the blessing names, and the digest
+checked is the one signed. A model identical to the newest version
 already being served is not published twice, even by two releases racing:
 the check and the rename hold an exclusive lock on the serving folder.
 
@@ -30,7 +33,8 @@ from components.publish.executor import release_model
 from components.serving_check.component import ServingTargets
 from components.serving_check.targets import FILE_NAMES
 from components.signoff import keys
-from components.signoff.proof import open_envelope
+from components.signoff.proof import ProofFailed, open_envelope
+from components.signoff.records import APPROVE
 
 STAGING = ".staging"
 
@@ -54,20 +58,23 @@ def Publish(
     serving: InputArtifact[ServingTargets],
     release: OutputArtifact[Release],
     serving_dir: Parameter[str],
+    keyring: Parameter[str],
+    keyring_first_use: Parameter[int],
 ) -> None:
     if not pushed_model.get_int_custom_property("pushed"):
         release.set_int_custom_property("released", 0)
         return
     envelope = blessing.get_string_custom_property("envelope")
-    # Checked again here, on the copy about to be served, against the keyring SignOff used.
-    keyring = keys.load_keyring(Path(blessing.get_string_custom_property("keyring")),
-                                bool(blessing.get_int_custom_property("keyring_first_use")))
-    signed, _ = open_envelope(envelope, keyring)
+    # Checked again here, against the pipeline's own keyring, on the copy about to be
+    # served: what was signed decides, not what the blessing in the store says.
+    signed, name = open_envelope(envelope, keys.load_keyring(Path(keyring), bool(keyring_first_use)))
+    if signed["predicate"].get("decision") != APPROVE:
+        raise ProofFailed(f"the decision {name} signed is not an approval; nothing was published")
     final = release_model(
         pushed_model.get_string_custom_property("pushed_destination"),
         pushed_model.get_string_custom_property("pushed_version"),
         serving_dir,
-        blessing.get_string_custom_property("model_digest"),
+        signed["predicate"]["model_digest"],
         signed,
         (envelope, blessing.get_string_custom_property("model_signature")),
         beside=_target_files(serving),

@@ -1,4 +1,4 @@
-"""Signed decisions: made with a person's key, proven against the run's keyring.
+"""Signed decisions: made with a person's key, proven against the checker's keyring.
 
 `signer` finds who holds a key, `decide` signs and records a decision, and
 `prove` checks one: the signature against the keyring, the signed statement
@@ -9,6 +9,7 @@ a decision the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -19,13 +20,22 @@ from components.signoff.proof import ProofFailed, Signer
 UNSIGNED = "unsigned (recorded before signing)"
 
 
-def run_keyring(run_config: dict) -> keys.Keyring:
-    """The keyring a run's decisions are proven against: the configured one,
-    else the local one in the state folder, trusted on first use."""
-    configured = run_config.get("signoff", {}).get("keyring", "")
-    if configured:
-        return keys.load_keyring(Path(configured), trusted_on_first_use=False)
-    return keys.load_keyring(Path(run_config.get("home", ".")) / "keyring", trusted_on_first_use=True)
+@dataclasses.dataclass(frozen=True)
+class Trust:
+    """What a checker trusts: the keyring and the policy of its own config,
+    never those recorded in the store, which anyone who can write to it may edit."""
+    keyring: keys.Keyring
+    policy: records.Policy
+
+
+def trust(config: dict) -> Trust:
+    """From a config as JSON (`home` and `signoff`): the configured keyring, else
+    the local one in the state folder, trusted on first use."""
+    signoff = config.get("signoff", {})
+    policy = records.Policy(tuple(signoff.get("approvers", ())), bool(signoff.get("allow_self_approval")))
+    if signoff.get("keyring"):
+        return Trust(keys.load_keyring(Path(signoff["keyring"]), trusted_on_first_use=False), policy)
+    return Trust(keys.load_keyring(Path(config["home"]) / "keyring", trusted_on_first_use=True), policy)
 
 
 def signer(key_path: Path, keyring: keys.Keyring, by: str | None = None) -> tuple[Signer, keys.Keyring]:
@@ -59,15 +69,19 @@ def files_of(request: records.Request) -> dict[str, str]:
 
 
 def decide(store, request: records.Request, decision: str, who: Signer, comment: str,
-           policy: records.Policy, keyring: keys.Keyring) -> records.Decision:
-    """Signs the decision's statement (and, for an approval, the served files), then records it."""
+           trusted: Trust, keyring: keys.Keyring) -> records.Decision:
+    """Signs the decision's statement (and, for an approval, the served files), then records it;
+    `keyring` is `trusted.keyring` with the signer's key if it is new to a local keyring."""
+    if not request.serving_uri:
+        raise records.SignOffRefused(f"request {request.id} was recorded before signing existed and does not "
+                                     "say which files a release serves; it cannot be signed")
     files = files_of(request)
     facts = {
         "decision": decision, "approver": who.name, "key_id": keys.key_id(who.private_key.public_key()),
         "decided_at": records.now(), "comment": comment, "pipeline": request.pipeline,
         "run_id": request.run_id, "request_id": request.id, "model_id": request.model_id,
         "triggered_by": request.triggered_by, "model_digest": request.model_digest,
-        "policy": proof.policy_in_force(json.loads(request.config or "{}"), keyring),
+        "policy": proof.policy_in_force(json.loads(request.config or "{}"), trusted.policy, keyring),
         "previous": records.chain_head(store, request.pipeline),
     }
     signed = proof.statement(facts, proof.files_manifest(files), request.eval_summary)
@@ -79,7 +93,7 @@ def decide(store, request: records.Request, decision: str, who: Signer, comment:
         "key_id": facts["key_id"],
         "previous": facts["previous"],
     }
-    recorded = records.record_decision(store, request, decision, who.name, comment, policy, signed=values)
+    recorded = records.record_decision(store, request, decision, who.name, comment, trusted.policy, signed=values)
     keys.save(keyring)
     return recorded
 
@@ -92,13 +106,14 @@ def _quiet(check: str, detail: str) -> None:
     """The default report of a check that held: nothing."""
 
 
-def prove(request: records.Request, decision: records.Decision, keyring: keys.Keyring,
+def prove(request: records.Request, decision: records.Decision, trusted: Trust,
           files: dict[str, str] | None = None, where: str = "the model", report=_quiet) -> dict:
     """The signed statement, once every check holds; ProofFailed naming the first that fails.
     `files` are the files to check (default: the model's, as a release will serve them);
     `report(check, detail)` hears of each check that held."""
     if not decision.envelope:
         raise ProofFailed(f"decision {decision.id} is {UNSIGNED}; ask for a new, signed decision")
+    keyring = trusted.keyring
     signed, name = proof.open_envelope(decision.envelope, keyring)
     said = signed.get("predicate", {})
     if said.get("approver") != name:
@@ -106,17 +121,16 @@ def prove(request: records.Request, decision: records.Decision, keyring: keys.Ke
     report("signature", f"signed by {name}, key {said.get('key_id')} ({keyring.describe()})")
     _check_record(said, request, decision)
     report("record", f"the store's decision {decision.id} and request {request.id} match what was signed")
-    _check_policy(said, request)
-    report("policy", _policy_text(said))
+    _check_policy(said, request, trusted.policy)
+    report("policy", _policy_text(said, trusted.policy))
     proof.check_files(signed, files if files is not None else files_of(request), where)
     report("files", f"{len(said['files'])} files in {where} match the signed manifest")
     return signed
 
 
-def _policy_text(said: dict) -> str:
-    policy = said.get("policy", {})
-    who = ", ".join(policy.get("approvers", [])) or "anyone"
-    eyes = "self-approval allowed" if policy.get("allow_self_approval") else "four eyes"
+def _policy_text(said: dict, policy: records.Policy) -> str:
+    who = ", ".join(policy.approvers) or "anyone"
+    eyes = "self-approval allowed" if policy.allow_self_approval else "four eyes"
     return f"approvers: {who}; {eyes}; triggered by {said.get('triggered_by')}"
 
 
@@ -125,21 +139,21 @@ def _check_record(said: dict, request: records.Request, decision: records.Decisi
         if said.get(field) != getattr(decision, field):
             raise ProofFailed(f"the store says {field} {getattr(decision, field)!r}, the signed decision "
                               f"{said.get(field)!r}: the record was changed")
-    if said.get("triggered_by") != request.triggered_by or said.get("run_id") != request.run_id:
-        raise ProofFailed(f"the signed decision is for another run than request {request.id}'s")
+    for field, value in (("request_id", request.id), ("model_id", request.model_id), ("pipeline", request.pipeline),
+                         ("run_id", request.run_id), ("triggered_by", request.triggered_by),
+                         ("model_digest", request.model_digest)):
+        if said.get(field) != value:
+            raise ProofFailed(f"request {request.id} says {field} {value!r}, the signed decision {said.get(field)!r}: "
+                              "the decision was made for another request, or the request was changed")
     if said.get("evaluation", {}).get("sha256") != proof.sha256_of(request.eval_summary):
         raise ProofFailed(f"request {request.id}'s evaluation summary differs from the one signed off")
 
 
-def _check_policy(said: dict, request: records.Request) -> None:
-    policy = said.get("policy", {})
-    config = json.loads(request.config or "{}").get("signoff", {})
+def _check_policy(said: dict, request: records.Request, policy: records.Policy) -> None:
+    """The checker's own policy, held against the signed approver and trigger."""
     if said.get("decision") != records.APPROVE:
         return
     try:
-        records.Policy(tuple(config.get("approvers", [])), bool(config.get("allow_self_approval"))).check(
-            said["approver"], request)
+        policy.check(said["approver"], request)
     except records.SignOffRefused as refused:
         raise ProofFailed(f"policy: {refused}") from None
-    if policy.get("approvers") != list(config.get("approvers", [])):
-        raise ProofFailed("the policy signed differs from the run's signoff.approvers")

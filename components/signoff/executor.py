@@ -8,7 +8,7 @@ import logging
 import time
 
 from components.metrics import overall_and_worst
-from components.model_digest import ModelChanged, model_digest
+from components.model_digest import ModelChanged, model_digest, served_files
 from components.results import read_metric, read_slices
 from components.signoff import decisions, records
 from components.signoff.notify import notify
@@ -103,15 +103,15 @@ def sign_off(model, model_blessing, evaluation, serving, blessing, params: dict)
         )
     # The store may have been written by something other than `tollgate`:
     # only a decision whose proof holds counts, whatever the store says.
-    keyring = decisions.run_keyring(json.loads(params["run_config"]))
+    trusted = decisions.trust(json.loads(params["run_config"]))
+    # This run's own files, not the paths the request in the store names.
+    files = served_files(model.uri, serving.uri, serving.get_string_custom_property("targets").split(","))
     try:
-        decisions.prove(request, decision, keyring)
+        decisions.prove(request, decision, trusted, files)
     except decisions.ProofFailed as failed:
         raise decisions.ProofFailed(f"model {model.id} is not released: {failed}") from None
     blessing.set_int_custom_property("blessed", int(decision.decision == records.APPROVE))
     for key in ("decision", "approver", "comment", "decided_at", "model_digest", "envelope", "model_signature"):
         blessing.set_string_custom_property(key, getattr(decision, key))
-    blessing.set_string_custom_property("keyring", str(keyring.path))
-    blessing.set_int_custom_property("keyring_first_use", int(keyring.trusted_on_first_use))
     blessing.set_int_custom_property("request_id", request.id)
     log.info("model %d: %s by %s", model.id, decision.decision, decision.approver)

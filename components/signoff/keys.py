@@ -98,9 +98,14 @@ def load_private(path: Path):
         raise KeyProblem(f"signing key {path} has a passphrase; set ${PASSPHRASE_ENV}") from None
     except ValueError:
         raise KeyProblem(f"signing key {path} is not a readable EC key, or ${PASSPHRASE_ENV} is wrong") from None
-    if not isinstance(private, ec.EllipticCurvePrivateKey):
-        raise KeyProblem(f"signing key {path} is not an EC key (P-256, P-384 or P-521)")
+    if not isinstance(private, ec.EllipticCurvePrivateKey) or not _supported(private.public_key()):
+        raise KeyProblem(f"signing key {path} is not an EC key on P-256, P-384 or P-521")
     return private
+
+
+def _supported(public_key) -> bool:
+    return isinstance(public_key, ec.EllipticCurvePublicKey) and any(
+        isinstance(public_key.curve, curve) for curve, _ in CURVES.values())
 
 
 def sign(private_key, data: bytes) -> bytes:
@@ -141,7 +146,16 @@ class Keyring:
 
 
 def _public(text: str):
-    return serialization.load_der_public_key(base64.b64decode(text))
+    return serialization.load_der_public_key(base64.b64decode(text, validate=True))
+
+
+def _readable(text: str, kind: str) -> bool:
+    """A public key in base64 DER, on the curve its line names."""
+    try:
+        public = _public(text)
+    except ValueError:
+        return False
+    return _supported(public) and _kind(public) == kind
 
 
 def _entries(text: str, path: Path) -> tuple[tuple[str, str], ...]:
@@ -150,8 +164,9 @@ def _entries(text: str, path: Path) -> tuple[tuple[str, str], ...]:
         fields = raw.split("#", 1)[0].split()
         if not fields:
             continue
-        if len(fields) != 3 or fields[1] not in CURVES:
-            raise KeyProblem(f"keyring {path} line {number} is not `NAME ec-p256 PUBLICKEY`")
+        if len(fields) != 3 or fields[1] not in CURVES or not _readable(fields[2], fields[1]):
+            raise KeyProblem(f"keyring {path} line {number} is not `NAME ec-p256 PUBLICKEY` "
+                             "(as `tollgate keygen` prints it)")
         entries.append((fields[0], fields[2]))
     return tuple(entries)
 

@@ -47,12 +47,11 @@ def pae(payload_type: str, body: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(body), body)
 
 
-def policy_in_force(run_config: dict, keyring: keys.Keyring) -> dict:
-    """Who may approve and what the gates held the model to, from the run's config."""
-    signoff = run_config.get("signoff", {})
+def policy_in_force(run_config: dict, policy, keyring: keys.Keyring) -> dict:
+    """Who may approve (the signer's policy) and what the gates held the model to (the run's config)."""
     return {
-        "approvers": list(signoff.get("approvers", [])),
-        "allow_self_approval": bool(signoff.get("allow_self_approval", False)),
+        "approvers": list(policy.approvers),
+        "allow_self_approval": policy.allow_self_approval,
         "keyring": keyring.describe(),
         "metrics": run_config.get("evaluator", {}).get("metrics", []),
         "serving": {k: v for k, v in run_config.get("serving", {}).items() if k.startswith(("max_", "min_"))},
@@ -105,6 +104,10 @@ def open_envelope(text: str, keyring: keys.Keyring) -> tuple[dict, str]:
         raise ProofFailed(f"the decision is signed by key {keyid}, which {keyring.describe()} does not list")
     if found.get("payloadType") != PAYLOAD_TYPE or not keys.verifies(public, sig, pae(PAYLOAD_TYPE, payload)):
         raise ProofFailed(f"the signature by {name}'s key does not verify: the decision was changed after signing")
+    # The key also signs model-signing bundles, DSSE envelopes of another predicate.
+    if (not isinstance(signed, dict) or signed.get("_type") != STATEMENT_TYPE
+            or signed.get("predicateType") != PREDICATE_TYPE or signed["predicate"].get("key_id") != keyid):
+        raise ProofFailed(f"what {name}'s key signed is not a Tollgate sign-off decision")
     return signed, name
 
 
@@ -116,7 +119,7 @@ def compare_files(signed: dict[str, str], found: dict[str, str], where: str) -> 
         if name not in signed:
             raise ProofFailed(f"{name} in {where} was never signed off")
         if signed[name] != found[name]:
-            raise ProofFailed(f"{name} in {where} differs from the file that was signed off")
+            raise ProofFailed(f"{name} in {where} changed after it was signed off")
 
 
 def check_files(signed: dict, files: dict[str, str], where: str) -> None:

@@ -78,7 +78,8 @@ def now() -> str:
 
 def record_hash(artifact) -> str:
     """sha256 over a record's id, type and properties: what the next record names."""
-    properties = {k: v.string_value or v.int_value for k, v in artifact.custom_properties.items()}
+    properties = {k: [v.WhichOneof("value"), getattr(v, v.WhichOneof("value") or "string_value")]
+                  for k, v in artifact.custom_properties.items()}
     body = json.dumps({"id": artifact.id, "type_id": artifact.type_id, "properties": properties}, sort_keys=True)
     return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
 
@@ -220,7 +221,7 @@ class Policy:
             )
 
 
-def _refuse_if_decided(store, request: Request) -> None:
+def refuse_if_decided(store, request: Request) -> None:
     existing = decision_for(store, request.id)
     if existing:
         raise SignOffRefused(
@@ -238,7 +239,7 @@ def record_decision(
     the decided_at, envelope, model_signature, key_id and previous it was signed with."""
     if decision == APPROVE:
         policy.check(approver, request)
-    _refuse_if_decided(store, request)
+    refuse_if_decided(store, request)
     [request_artifact] = store.get_artifacts_by_id([request.id])
     [model] = store.get_artifacts_by_id([request.model_id])
     values = {
@@ -259,7 +260,7 @@ def record_decision(
         decision_id = _record(store, DECIDE_EXECUTION, DECISION_TYPE, values, [request_artifact, model],
                               contexts, external_id=f"tollgate-decision-of-request-{request.id}")
     except ml_metadata.errors.AlreadyExistsError:
-        _refuse_if_decided(store, request)
+        refuse_if_decided(store, request)
         raise
     [artifact] = store.get_artifacts_by_id([decision_id])
     return _read(artifact, Decision)

@@ -13,6 +13,7 @@ from pipeline.errors import TollgateError
 
 def cmd_lineage(args: argparse.Namespace) -> int:
     from pipeline.lineage.model import model_lineage, models_trained_on, resolve_model
+    from pipeline.lineage.proof import trust_of
     from pipeline.lineage.store import store_for
     from pipeline.lineage.text import render_text
 
@@ -22,7 +23,7 @@ def cmd_lineage(args: argparse.Namespace) -> int:
         return _print_trained_on(models_trained_on(store, args.data), args.data, args.json)
     if not args.model:
         raise TollgateError("name a MODEL (an id, 'latest', 'serving' or a pushed path), or pass --data")
-    lineage = model_lineage(store, resolve_model(store, args.model))
+    lineage = model_lineage(store, resolve_model(store, args.model), trust_of(config))
     form = "json" if args.json else args.format
     if form in ("dot", "html"):
         from pipeline.lineage.graph import model_graph
@@ -53,10 +54,11 @@ def _print_trained_on(models: list, data: str, as_json: bool) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from pipeline.lineage.model import audit
+    from pipeline.lineage.proof import trust_of
     from pipeline.lineage.store import store_for
 
     config = config_from_args(args)
-    entries = audit(store_for(config), args.since)
+    entries = audit(store_for(config), args.since, trust_of(config))
     if args.json or args.format == "json":
         print(json.dumps([e.to_json() for e in entries], indent=2))
         return 0

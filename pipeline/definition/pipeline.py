@@ -235,6 +235,8 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         blessing=sign_off.outputs["blessing"],
         serving=serving_check.outputs["serving"],
         serving_dir=str(config.serving_dir),
+        keyring=str(config.keyring_path),
+        keyring_first_use=int(not config.signoff.keyring),
     )
     components = [
         example_gen, statistics_gen, schema_gen, example_validator, *drift, anomaly_gate, transform,

@@ -216,9 +216,10 @@ def trained_on(store, graph: Graph, trainer):
     return graph.first(maker.id, INPUT, "Examples", key="examples")
 
 
-def model_lineage(store, model_id: int) -> rec.ModelLineage:
+def model_lineage(store, model_id: int, trusted=None) -> rec.ModelLineage:
     """Everything MLMD knows about one model, in four rounds of two queries
-    (a fifth for a stock module, whose Trainer read Transform's output)."""
+    (a fifth for a stock module, whose Trainer read Transform's output). With
+    `trusted` (pipeline.lineage.proof.trust_of), the sign-off says whether its proof holds."""
     [model] = store.get_artifacts_by_id([model_id])
     graph = Graph(store)
     trainer = producer(store, model_id)
@@ -245,8 +246,8 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
     ))
     anomalies, drift = validation(graph, statistics)
     signoff = records.signoff_state(store, model_id)
-    if signoff and signoff["approver"]:
-        signoff["proof"] = model_proof(store, model_id)
+    if signoff and signoff["approver"] and trusted:
+        signoff["proof"] = model_proof(store, model_id, trusted)
     summary = _signoff_summary(graph, users, signoff)
     return rec.ModelLineage(
         model=rec.Ref(model.id, model.uri),
@@ -267,7 +268,7 @@ def model_lineage(store, model_id: int) -> rec.ModelLineage:
     )
 
 
-def audit(store, since: str | None = None) -> list[rec.AuditEntry]:
+def audit(store, since: str | None = None, trusted=None) -> list[rec.AuditEntry]:
     """Every release in order: model, data, metrics, approver, when."""
     entries = []
     for release in _released(store):
@@ -293,7 +294,7 @@ def audit(store, since: str | None = None) -> list[rec.AuditEntry]:
             approver=signoff.get("approver"),
             decided_at=signoff.get("decided_at"),
             span=data.span,
-            proof=model_proof(store, model_id),
+            proof=model_proof(store, model_id, trusted),
         ))
     return entries
 

@@ -17,7 +17,7 @@ from pipeline.config import TollgateConfig, current_user
 from pipeline.config_file import from_json
 from pipeline.errors import TollgateError
 from pipeline.lineage.model import releases_of, resolve_model
-from pipeline.lineage.proof import proof_of
+from pipeline.lineage.proof import proof_of, trust_of
 from pipeline.lineage.store import store_for
 
 
@@ -38,10 +38,9 @@ def _policy(request: records.Request) -> records.Policy:
     return records.Policy(signoff.approvers, signoff.allow_self_approval)
 
 
-def _signer(request: records.Request, key_path: Path | None, by: str | None):
-    """Who holds the key: the run's keyring names them. With the local keyring,
+def _signer(keyring: keys.Keyring, key_path: Path | None, by: str | None):
+    """Who holds the key: the keyring names them. With the local keyring,
     a person without a key gets one on first use, named after their login."""
-    keyring = decisions.run_keyring(json.loads(request.config))
     path = key_path or keys.default_key_path(current_user())
     if keyring.trusted_on_first_use and not path.exists():
         keys.generate(path, current_user(), keys.passphrase())
@@ -51,20 +50,26 @@ def _signer(request: records.Request, key_path: Path | None, by: str | None):
 
 def decide(config: TollgateConfig, model_id: int, decision: str, comment: str,
            by: str | None = None, key_path: Path | None = None):
-    """Signs and records a decision with the person's key; `by`, if given, must be the key's name."""
+    """Signs and records a decision with the person's key; `by`, if given, must be the key's name.
+    Both policies hold: this config's, which every check uses, and the run's."""
     store = store_for(config)
     request = latest_request(store, model_id)
     policy = _policy(request)
     try:
-        who, keyring = _signer(request, key_path, by)
-        decided = decisions.decide(store, request, decision, who, comment, policy, keyring)
+        # Refused before anyone's key is made or read.
+        records.refuse_if_decided(store, request)
+        trusted = trust_of(config)
+        who, keyring = _signer(trusted.keyring, key_path, by)
+        if decision == records.APPROVE:
+            policy.check(who.name, request)
+        decided = decisions.decide(store, request, decision, who, comment, trusted, keyring)
     except (records.SignOffRefused, keys.KeyProblem) as refused:
         raise TollgateError(str(refused)) from None
     except OSError as error:
         raise TollgateError(f"model {model_id}'s files cannot be read to sign them ({error}); "
                             "run the pipeline again and ask for a new sign-off") from None
     # Said after the approval lands, so that a refusal stays one line.
-    if decision == records.APPROVE and not policy.approvers:
+    if decision == records.APPROVE and not trusted.policy.approvers:
         print("tollgate: warning: signoff.approvers is empty, so anyone may approve", file=sys.stderr)
     return request, decided
 
@@ -91,7 +96,7 @@ def show(config: TollgateConfig, model_id: int) -> dict:
         "state": state,
         "request": dataclasses.asdict(request) if request else None,
         "decision": _shown(decision) if decision else None,
-        "proof": proof_of(request, decision) if decision else None,
+        "proof": proof_of(request, decision, trust_of(config)) if decision else None,
         "released_to": sorted(set(releases)),
     }
 

@@ -1,5 +1,6 @@
 """`tollgate verify`: is what is (or will be) served exactly what a listed
-approver signed off, under the run's policy? One line per check, then a verdict.
+approver signed off, under this config's keyring and policy (never the
+store's, which anyone who can write to it may edit)? One line per check, then a verdict.
 
 MODEL (an id, 'latest' or 'serving') is checked from the store: its signed
 decision, its files as a release serves them, and each of its served folders
@@ -9,14 +10,15 @@ decision and the model-signing bundle beside it, and the config's keyring.
 
 from __future__ import annotations
 
-import json
 import os
+import types
 from pathlib import Path
 
 from components.model_digest import folder_files
 from components.signoff import decisions, keys, proof, records
 from pipeline.config import TollgateConfig
 from pipeline.lineage.model import releases_of, resolve_model
+from pipeline.lineage.proof import trust_of
 from pipeline.lineage.signoff import latest_request
 from pipeline.lineage.store import store_for
 
@@ -52,7 +54,8 @@ class StopChecking(Exception):
 def verify(config: TollgateConfig, target: str) -> Report:
     report = Report()
     try:
-        if os.path.isdir(target):
+        # A bare name ('3', 'serving') is a model even where a folder has that name.
+        if os.sep in target and os.path.isdir(target):
             _served_folder(config, Path(target), report)
         else:
             _model(config, target, report)
@@ -69,26 +72,38 @@ def _model(config: TollgateConfig, target: str, report: Report) -> None:
     if decision is None or decision.decision != records.APPROVE:
         what = f"{decision.decision}ed by {decision.approver}" if decision else "not decided"
         report.run("decision", lambda: _fail(f"model {model_id} is {what}; nothing approved it"))
-    keyring = report.run("keyring", lambda: decisions.run_keyring(json.loads(request.config)))
-    report.run("proof", lambda: decisions.prove(request, decision, keyring, report=report.held))
+    trusted = report.run("keyring", lambda: trust_of(config))
+    report.run("proof", lambda: decisions.prove(request, decision, trusted, report=report.held))
     for release in releases_of(store, model_id):
-        _served_folder(config, Path(release.serving_path), report, keyring)
+        if os.path.isdir(release.serving_path):  # a pruned old version serves nothing
+            _served_folder(config, Path(release.serving_path), report)
 
 
-def _served_folder(config: TollgateConfig, folder: Path, report: Report, keyring=None) -> None:
-    keyring = keyring or report.run("keyring", lambda: keys.load_keyring(
-        config.keyring_path, trusted_on_first_use=not config.signoff.keyring))
+def _served_folder(config: TollgateConfig, folder: Path, report: Report) -> None:
+    trusted = report.run("keyring", lambda: trust_of(config))
+    keyring = trusted.keyring
     envelope = report.run("served", lambda: Path(f"{folder}{DECISION_SUFFIX}").read_text())
     signed, name = report.run("signature", lambda: proof.open_envelope(envelope, keyring))
     said = signed["predicate"]
     if said.get("decision") != records.APPROVE:
         report.run("decision", lambda: _fail(f"{folder} carries a {said.get('decision')} decision"))
     report.held("signature", f"{folder.name}{DECISION_SUFFIX} signed by {name} ({keyring.describe()})")
+    # The policy needs only what was signed: who approved, and who triggered the run.
+    asked = types.SimpleNamespace(triggered_by=said.get("triggered_by"), model_id=said.get("model_id"))
+    report.run("policy", lambda: _allowed(trusted, name, asked))
+    report.held("policy", f"{name} may approve model {said.get('model_id')}, triggered by {asked.triggered_by}")
     report.run("files", lambda: proof.check_files(signed, folder_files(str(folder)), str(folder)))
     report.held("files", f"{len(said['files'])} files in {folder} match the signed manifest")
     public, _ = keyring.key_for(said["key_id"])
     report.run("model signing", lambda: proof.verify_folder(folder, Path(f"{folder}{SIGNATURE_SUFFIX}"), public))
     report.held("model signing", f"OpenSSF model signing verifies {folder} with {name}'s key")
+
+
+def _allowed(trusted, name: str, asked) -> None:
+    try:
+        trusted.policy.check(name, asked)
+    except records.SignOffRefused as refused:
+        raise decisions.ProofFailed(f"policy: {refused}") from None
 
 
 def _fail(message: str):

@@ -6,12 +6,14 @@ every step up to SignOff comes from the cache and SignOff finds the approval.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from components.signoff import decisions, keys, records
 from pipeline.config import TollgateConfig
 from pipeline.config_file import from_json
 from pipeline.errors import TollgateError
+from pipeline.lineage.proof import trust_of
 from pipeline.lineage.signoff import latest_request
 from pipeline.lineage.store import store_for
 from pipeline.local.runner import run_pipeline
@@ -31,17 +33,27 @@ def recorded_config(request: records.Request) -> TollgateConfig:
     return from_json(request.config, f"request {request.id}")
 
 
-def _proven(request: records.Request, decision: records.Decision) -> None:
+def _proven(config: TollgateConfig, request: records.Request, decision: records.Decision) -> None:
     """Checked before the replay as well as by SignOff and Publish within it, so
     that a forged decision or a changed model is refused in one line with
     nothing run or written."""
     try:
-        decisions.prove(request, decision, decisions.run_keyring(json.loads(request.config)))
+        decisions.prove(request, decision, trust_of(config))
     except (decisions.ProofFailed, keys.KeyProblem) as failed:
         raise TollgateError(f"model {request.model_id} will not be released: {failed}") from None
     except OSError as error:
         raise TollgateError(f"model {request.model_id} will not be released: its files cannot be read "
                             f"({error}); run the pipeline again and ask for a new sign-off") from None
+
+
+def with_own_signoff(replay: TollgateConfig, config: TollgateConfig) -> TollgateConfig:
+    """The replay, with this config's keyring and approvers: the recorded ones
+    are in the store, where anyone who can write to it may have relaxed them."""
+    own = config.signoff
+    keyring = own.keyring and str(config.keyring_path)
+    signoff = dataclasses.replace(replay.signoff, keyring=keyring, approvers=own.approvers,
+                                  allow_self_approval=own.allow_self_approval)
+    return dataclasses.replace(replay, signoff=signoff)
 
 
 def release(config: TollgateConfig, model_id: int) -> RunSummary:
@@ -59,8 +71,8 @@ def release(config: TollgateConfig, model_id: int) -> RunSummary:
             "it will not be released"
         )
     replay = recorded_config(request)  # a cluster's model is not on this machine to check
-    _proven(request, decision)
-    summary = run_pipeline(replay)
+    _proven(config, request, decision)
+    summary = run_pipeline(with_own_signoff(replay, config))
     if summary.run.model_id != model_id:
         raise RunFailed(
             f"the data or code changed since model {model_id} was trained, so the replay made "

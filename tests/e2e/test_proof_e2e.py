@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -106,7 +107,8 @@ def refused(story: Story, model: int, words: str) -> None:
 def test_a_release_verifies_with_tollgate_and_with_model_signing_alone(fresh, tmp_path):
     a = fresh.models["A"]
     checked = fresh.project.tollgate("verify", "serving")
-    assert "signed by alice" in checked and "sha256" in checked and checked.endswith("verdict  VERIFIED\n")
+    _, decision = fresh.request_and_decision(a)
+    assert f"signed by alice, key {decision.key_id}" in checked and checked.endswith("verdict  VERIFIED\n")
     [folder] = [r["serving_path"] for r in fresh.project.tollgate("lineage", str(a), "--json")["releases"]]
     # The auditor's public key comes from the reviewed keyring, with standard tools.
     [line] = [l for l in (fresh.project.root / "keyring").read_text().splitlines() if l.startswith("alice ")]
@@ -164,6 +166,48 @@ def test_a_verdict_edited_in_the_store_is_caught(fresh):
     refused(fresh, b, "the record was changed")
 
 
+def test_an_approved_request_edited_in_the_store_is_caught(fresh):
+    a = fresh.models["A"]
+    request, _ = fresh.request_and_decision(a)
+    fresh.sql(f"UPDATE ArtifactProperty SET string_value = 'sha256:{'0' * 64}' "
+              f"WHERE artifact_id = {request.id} AND name = 'model_digest'")
+    refused(fresh, a, "the request was changed")
+
+
+def test_a_policy_relaxed_in_the_store_does_not_let_the_trigger_approve(fresh):
+    """The run's config in the store says self-approval is allowed; the checkers' own configs say not."""
+    b = fresh.models["B"]
+    request, _ = fresh.request_and_decision(b)
+    relaxed = request.config.replace('"allow_self_approval": false', '"allow_self_approval": true')
+    assert relaxed != request.config
+    fresh.sql(f"UPDATE ArtifactProperty SET string_value = '{relaxed}' WHERE artifact_id = {request.id} "
+              "AND name = 'config'")
+    process = fresh.project.start("approve", str(b), "--key", fresh.key("carol"), user="carol")
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 2 and "four eyes" in err, err
+    # Recorded anyway, as a writer of the store could: still refused everywhere.
+    forged_trust = decisions.Trust(keys.load_keyring(fresh.project.root / "keyring", False), records.Policy((), True))
+    carol = decisions.Signer("carol", Path(fresh.key("carol")), keys.load_private(Path(fresh.key("carol"))))
+    store = fresh.project.store()
+    decisions.decide(store, records.requests_for_model(store, b)[-1], records.APPROVE, carol, "", forged_trust,
+                     forged_trust.keyring)
+    refused(fresh, b, "four eyes")
+
+
+def test_a_run_replayed_past_the_release_check_still_serves_nothing_forged(fresh):
+    """SignOff and Publish prove the decision themselves: a run that finds a
+    forged approval fails at SignOff, whatever `release` would have said."""
+    b = fresh.models["B"]
+    store = fresh.project.store()
+    records.record_decision(store, records.requests_for_model(store, b)[-1], records.APPROVE, "alice", "",
+                            records.Policy((), True))
+    served = fresh.project.served()
+    process = fresh.project.start("run", "--data", str(fresh.project.data), "--train-steps", "120", "--json")
+    out, err = process.communicate(timeout=600)
+    assert process.returncode != 0 and "unsigned" in err, err
+    assert fresh.project.served() == served
+
+
 def test_a_deleted_decision_leaves_nothing_to_release(fresh):
     a = fresh.models["A"]
     _, decision = fresh.request_and_decision(a)
@@ -187,12 +231,13 @@ def test_a_forged_decision_is_caught(fresh, forgery):
         keyring = keys.load_keyring(fresh.project.root / "keyring", trusted_on_first_use=False)
         forger = decisions.Signer("alice", fresh.project.root / "forger.pem",
                                   keys.load_private(fresh.project.root / "forger.pem"))
-        decisions.decide(store, request, records.APPROVE, forger, "", anyone, keyring)
+        decisions.decide(store, request, records.APPROVE, forger, "", decisions.Trust(keyring, anyone), keyring)
         words = "does not list"
     else:
         _, approval = fresh.request_and_decision(fresh.models["A"])
         copied = {k: getattr(approval, k) for k in ("decided_at", "envelope", "model_signature", "key_id", "previous")}
-        records.record_decision(store, request, records.APPROVE, "alice", "", anyone, signed=copied)
+        # The same comment too: only what binds the statement to A's request and model can tell.
+        records.record_decision(store, request, records.APPROVE, "alice", approval.comment, anyone, signed=copied)
         words = "the record was changed"
     refused(fresh, b, words)
 

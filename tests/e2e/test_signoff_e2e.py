@@ -244,5 +244,5 @@ def test_a_model_tampered_with_after_approval_is_not_pushed(story, capsys):
         handle.write(b"\0")
     capsys.readouterr()
     assert cli(env, "release", str(m4)) == 2  # refused before anything is replayed
-    assert "saved_model.pb in the model differs from the file that was signed off" in capsys.readouterr().err
+    assert "saved_model.pb in the model changed after it was signed off" in capsys.readouterr().err
     assert serving_versions(env) == before

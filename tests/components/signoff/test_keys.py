@@ -43,8 +43,11 @@ def test_a_passphrase_protects_the_key(tmp_path, monkeypatch):
     assert keys.load_private(tmp_path / "k.pem")
 
 
-def test_a_bad_keyring_line_is_named(tmp_path):
-    (tmp_path / "keyring").write_text("alice ec-p256 AAAA\nbob rsa AAAA\n")
+@pytest.mark.parametrize("bad", ["bob rsa {key}", "bob ec-p256 AAAA", "bob ec-p384 {key}", "bob ec-p256"])
+def test_a_bad_keyring_line_is_named(tmp_path, bad):
+    """Read when the keyring loads: a wrong kind, a key that is not one, or another curve."""
+    good = keys.generate(tmp_path / "alice.pem", "alice")
+    (tmp_path / "keyring").write_text(f"{good}\n{bad.format(key=good.split()[2])}\n")
     with pytest.raises(keys.KeyProblem, match="line 2 is not `NAME ec-p256 PUBLICKEY`"):
         keys.load_keyring(tmp_path / "keyring", trusted_on_first_use=False)
 

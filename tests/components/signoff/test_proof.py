@@ -38,7 +38,8 @@ def test_the_manifest_is_what_sha256sum_prints(tmp_path):
 
 def test_a_signed_statement_opens_with_the_keyring_and_names_its_signer(tmp_path, signer):
     private, keyring = signer
-    signed = proof.statement({"model_id": 7, "approver": "alice"}, {"saved_model.pb": "ab"}, {"metric": "auc"})
+    facts = {"model_id": 7, "approver": "alice", "key_id": keys.key_id(private.public_key())}
+    signed = proof.statement(facts, {"saved_model.pb": "ab"}, {"metric": "auc"})
     envelope = json.loads(proof.envelope(signed, private))
     assert envelope["payloadType"] == "application/vnd.in-toto+json"
     opened, name = proof.open_envelope(json.dumps(envelope), keyring)
@@ -47,11 +48,26 @@ def test_a_signed_statement_opens_with_the_keyring_and_names_its_signer(tmp_path
     assert opened["subject"][0]["digest"]["sha256"] == root_digest({"saved_model.pb": "ab"})[7:]
 
 
+def test_the_pre_authentication_encoding_is_dsses():
+    """DSSE v1's PAE, written out from the specification's definition."""
+    assert proof.pae("application/vnd.in-toto+json", b"{}") == b"DSSEv1 28 application/vnd.in-toto+json 2 {}"
+
+
+def test_another_dsse_envelope_by_the_same_key_is_not_a_decision(tmp_path, signer):
+    """The approver's key also signs model-signing bundles: those must not pass as decisions."""
+    private, keyring = signer
+    other = {"_type": proof.STATEMENT_TYPE, "predicateType": "https://model_signing/signature/v1.0",
+             "predicate": {"key_id": keys.key_id(private.public_key())}, "subject": []}
+    with pytest.raises(proof.ProofFailed, match="is not a Tollgate sign-off decision"):
+        proof.open_envelope(proof.envelope(other, private), keyring)
+
+
 @pytest.mark.parametrize("damage,words", [
     ("payload", "changed after signing"), ("truncate", "unreadable"), ("key", "does not list")])
 def test_a_damaged_envelope_does_not_open(tmp_path, signer, damage, words):
     private, keyring = signer
-    envelope = json.loads(proof.envelope(proof.statement({"model_id": 7}, {}, {}), private))
+    facts = {"model_id": 7, "key_id": keys.key_id(private.public_key())}
+    envelope = json.loads(proof.envelope(proof.statement(facts, {}, {}), private))
     text = json.dumps(envelope)
     if damage == "payload":
         payload = json.loads(base64.b64decode(envelope["payload"]))
