@@ -128,8 +128,10 @@ def test_unchanged_rerun_executes_nothing_and_releases_nothing_new(first_run, ca
     assert states.pop("baseline_model_resolver") == states.pop("previous_span_resolver") == "done"
     assert set(states.values()) == {"cached"}, states
     assert again.run.model_id == summary.run.model_id
-    versions = [p for p in os.listdir(config.serving_dir) if not p.startswith(".")]
-    assert versions == [os.path.basename(summary.run.pushed)]
+    # One version, with its proof beside it (the signed decision and the model-signing bundle).
+    version = os.path.basename(summary.run.pushed)
+    entries = sorted(p for p in os.listdir(config.serving_dir) if not p.startswith("."))
+    assert entries == [version, f"{version}.decision.json", f"{version}.sig"]
     runs = list_runs(store, config.pipeline_name)
     assert runs[:len(before)] == before and [r.status for r in runs[len(before):]] == ["succeeded"]
     assert [r.status for r in runs[:2]] == ["stopped at sign-off", "succeeded"]  # the run, its release
