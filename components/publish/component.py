@@ -39,10 +39,13 @@ from components.signoff.records import APPROVE
 STAGING = ".staging"
 
 
-def _target_files(serving) -> list[str]:
-    """The other runtimes' files that the serving check made and passed."""
-    names = serving.get_string_custom_property("targets").split(",")
-    return [os.path.join(serving.uri, FILE_NAMES[n]) for n in names if n in FILE_NAMES]
+def _target_files(blessing) -> list[str]:
+    """The other runtimes' files that were signed off: those of the ServingCheck
+    the request was made from (a later run may convert again, to other bytes).
+    Their digests are checked against the signed manifest before anything is served."""
+    names = blessing.get_string_custom_property("targets").split(",")
+    folder = blessing.get_string_custom_property("serving_uri")
+    return [os.path.join(folder, FILE_NAMES[n]) for n in names if n in FILE_NAMES]
 
 
 class Release(Artifact):
@@ -77,10 +80,10 @@ def Publish(
         signed["predicate"]["model_digest"],
         signed,
         (envelope, blessing.get_string_custom_property("model_signature")),
-        beside=_target_files(serving),
+        beside=_target_files(blessing),
     )
     release.set_int_custom_property("released", 1)
-    release.set_string_custom_property("targets", serving.get_string_custom_property("targets"))
+    release.set_string_custom_property("targets", blessing.get_string_custom_property("targets"))
     # Which model: so a warm start can find it without walking the lineage.
     release.set_int_custom_property("model_id", blessing.get_int_custom_property("current_model_id"))
     release.set_string_custom_property("serving_path", final)

@@ -41,7 +41,7 @@ def trust(config: dict) -> Trust:
 def signer(key_path: Path, keyring: keys.Keyring, by: str | None = None) -> tuple[Signer, keys.Keyring]:
     """Who signs with the key at `key_path`: the keyring's name for it. A local
     keyring takes a key it has not seen under the name its `.pub` file gives;
-    `decide` adds it once the decision is recorded."""
+    `decide` adds it just before it records the decision."""
     private = keys.load_private(key_path)
     name = keyring.name_for(private.public_key())
     if name is None and keyring.trusted_on_first_use:
@@ -93,9 +93,10 @@ def decide(store, request: records.Request, decision: str, who: Signer, comment:
         "key_id": facts["key_id"],
         "previous": facts["previous"],
     }
-    recorded = records.record_decision(store, request, decision, who.name, comment, trusted.policy, signed=values)
+    # The key is listed before the decision lands: a release racing this
+    # approval must never find a decision whose key it cannot look up.
     keys.save(keyring)
-    return recorded
+    return records.record_decision(store, request, decision, who.name, comment, trusted.policy, signed=values)
 
 
 # What the store says about a decision, and where the signed statement says it.

@@ -104,8 +104,10 @@ def sign_off(model, model_blessing, evaluation, serving, blessing, params: dict)
     # The store may have been written by something other than `tollgate`:
     # only a decision whose proof holds counts, whatever the store says.
     trusted = decisions.trust(json.loads(params["run_config"]))
-    # This run's own files, not the paths the request in the store names.
-    files = served_files(model.uri, serving.uri, serving.get_string_custom_property("targets").split(","))
+    # This run's SavedModel, and the runtime targets the approver signed off
+    # (a replay that re-evaluates converts again, to other bytes). Their
+    # paths come from the store; the signed digests decide.
+    files = served_files(model.uri, request.serving_uri, request.targets.split(","))
     try:
         decisions.prove(request, decision, trusted, files)
     except decisions.ProofFailed as failed:
@@ -114,4 +116,6 @@ def sign_off(model, model_blessing, evaluation, serving, blessing, params: dict)
     for key in ("decision", "approver", "comment", "decided_at", "model_digest", "envelope", "model_signature"):
         blessing.set_string_custom_property(key, getattr(decision, key))
     blessing.set_int_custom_property("request_id", request.id)
+    blessing.set_string_custom_property("serving_uri", request.serving_uri)
+    blessing.set_string_custom_property("targets", request.targets)
     log.info("model %d: %s by %s", model.id, decision.decision, decision.approver)
