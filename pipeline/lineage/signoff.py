@@ -8,7 +8,6 @@ which replays the model's run, is `pipeline.local.release`.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
