@@ -15,3 +15,6 @@ SIGNOFF_REQUEST = "TollgateSignOffRequest"
 SIGNOFF_DECISION = "TollgateSignOffDecision"
 REQUEST_EXECUTION = "TollgateRequestSignOff"
 DECIDE_EXECUTION = "TollgateDecide"
+# Publish's entry in the audit trail, beside TFX's own Release artifact.
+RELEASE_RECORD = "TollgateReleaseRecord"
+RELEASE_EXECUTION = "TollgateRelease"

@@ -9,7 +9,9 @@ The check: the staged files, with the runtime targets beside them, must be
 those of the signed decision's manifest, or the copy is deleted and the step
 fails. The signed decision and the approver's OpenSSF model-signing bundle
 go beside the version, as `<version>.decision.json` and `<version>.sig`.
-The decision is opened with `keyring` (the pipeline's; `keyring_first_use`
+Each version served is recorded in the audit trail (a
+`TollgateReleaseRecord` in the store named by `metadata`, chained to the
+record before it). The decision is opened with `keyring` (the pipeline's; `keyring_first_use`
 for a local one), never with anything the blessing names, and the digest
 checked is the one signed. A model identical to the newest version
 already being served is not published twice, even by two releases racing:
@@ -20,6 +22,7 @@ Each other runtime's file that the serving check made (`model.tflite`,
 `targets` says which runtimes it holds.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -32,9 +35,9 @@ from components import artifact_types
 from components.publish.executor import release_model
 from components.serving_check.component import ServingTargets
 from components.serving_check.targets import FILE_NAMES
-from components.signoff import keys
+from components.signoff import keys, records
 from components.signoff.proof import ProofFailed, open_envelope
-from components.signoff.records import APPROVE
+from components.store import open_store
 
 STAGING = ".staging"
 
@@ -63,6 +66,7 @@ def Publish(
     serving_dir: Parameter[str],
     keyring: Parameter[str],
     keyring_first_use: Parameter[int],
+    metadata: Parameter[str],
 ) -> None:
     if not pushed_model.get_int_custom_property("pushed"):
         release.set_int_custom_property("released", 0)
@@ -71,7 +75,7 @@ def Publish(
     # Checked again here, against the pipeline's own keyring, on the copy about to be
     # served: what was signed decides, not what the blessing in the store says.
     signed, name = open_envelope(envelope, keys.load_keyring(Path(keyring), bool(keyring_first_use)))
-    if signed["predicate"].get("decision") != APPROVE:
+    if signed["predicate"].get("decision") != records.APPROVE:
         raise ProofFailed(f"the decision {name} signed is not an approval; nothing was published")
     final = release_model(
         pushed_model.get_string_custom_property("pushed_destination"),
@@ -82,6 +86,11 @@ def Publish(
         (envelope, blessing.get_string_custom_property("model_signature")),
         beside=_target_files(blessing),
     )
+    said = signed["predicate"]
+    records.record_release(open_store(json.loads(metadata)), said["pipeline"], {
+        "model_id": said["model_id"], "request_id": said["request_id"], "model_digest": said["model_digest"],
+        "serving_path": final,
+    })
     release.set_int_custom_property("released", 1)
     release.set_string_custom_property("targets", blessing.get_string_custom_property("targets"))
     # Which model: so a warm start can find it without walking the lineage.

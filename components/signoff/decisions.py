@@ -18,6 +18,7 @@ from components.signoff import keys, proof, records
 from components.signoff.proof import ProofFailed, Signer
 
 UNSIGNED = "unsigned (recorded before signing)"
+RENEW = "run the pipeline again on the same data: its sign-off asks for a new, signed decision"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +75,7 @@ def decide(store, request: records.Request, decision: str, who: Signer, comment:
     `keyring` is `trusted.keyring` with the signer's key if it is new to a local keyring."""
     if not request.serving_uri:
         raise records.SignOffRefused(f"request {request.id} was recorded before signing existed and does not "
-                                     "say which files a release serves; it cannot be signed")
+                                     f"say which files a release serves, so it cannot be signed; {RENEW}")
     files = files_of(request)
     facts = {
         "decision": decision, "approver": who.name, "key_id": keys.key_id(who.private_key.public_key()),
@@ -82,25 +83,26 @@ def decide(store, request: records.Request, decision: str, who: Signer, comment:
         "run_id": request.run_id, "request_id": request.id, "model_id": request.model_id,
         "triggered_by": request.triggered_by, "model_digest": request.model_digest,
         "policy": proof.policy_in_force(json.loads(request.config or "{}"), trusted.policy, keyring),
-        "previous": records.chain_head(store, request.pipeline),
     }
-    signed = proof.statement(facts, proof.files_manifest(files), request.eval_summary)
-    values = {
-        "decided_at": facts["decided_at"],
-        "envelope": proof.envelope(signed, who.private_key),
-        "model_signature": proof.sign_folder(files, who.key_path, request.model_id)
-        if decision == records.APPROVE else "",
-        "key_id": facts["key_id"],
-        "previous": facts["previous"],
-    }
+    folder_signature = proof.sign_folder(files, who.key_path, request.model_id) if decision == records.APPROVE else ""
+    manifest = proof.files_manifest(files)
+
+    def signed_after(previous: str) -> dict:
+        """The statement names the record the decision follows, so it is signed
+        once that is known (again, if another record lands first)."""
+        statement = proof.statement({**facts, "previous": previous}, manifest, request.eval_summary)
+        return {"decided_at": facts["decided_at"], "envelope": proof.envelope(statement, who.private_key),
+                "model_signature": folder_signature, "key_id": facts["key_id"], "previous": previous}
+
     # The key is listed before the decision lands: a release racing this
     # approval must never find a decision whose key it cannot look up.
     keys.save(keyring)
-    return records.record_decision(store, request, decision, who.name, comment, trusted.policy, signed=values)
+    return records.record_decision(store, request, decision, who.name, comment, trusted.policy,
+                                   signed=signed_after)
 
 
 # What the store says about a decision, and where the signed statement says it.
-_STORED = ("decision", "approver", "comment", "decided_at", "model_id", "request_id", "model_digest")
+_STORED = ("decision", "approver", "comment", "decided_at", "model_id", "request_id", "model_digest", "previous")
 
 
 def _quiet(check: str, detail: str) -> None:
@@ -112,20 +114,42 @@ def prove(request: records.Request, decision: records.Decision, trusted: Trust,
     """The signed statement, once every check holds; ProofFailed naming the first that fails.
     `files` are the files to check (default: the model's, as a release will serve them);
     `report(check, detail)` hears of each check that held."""
+    signed = signed_record(request, decision, trusted.keyring, report)
+    said = signed["predicate"]
+    _check_policy(said, request, trusted.policy)
+    report("policy", _policy_text(said, trusted.policy))
+    proof.check_files(signed, files if files is not None else files_of(request), where)
+    report("files", f"{len(said['files'])} files in {where} match the signed manifest")
+    return signed
+
+
+def signed_record(request: records.Request, decision: records.Decision, keyring: keys.Keyring,
+                  report=_quiet) -> dict:
+    """The signed statement, once its signature holds against `keyring` and the
+    store's decision and request are what was signed; ProofFailed otherwise."""
+    if not decision.envelope and request.serving_uri:
+        raise ProofFailed(f"decision {decision.id} is unsigned, yet its request {request.id} was made after "
+                          "signing existed: it was written into the store by hand")
+    signed = signed_decision(decision, keyring, report)
+    _check_request(signed["predicate"], request)
+    report("record", f"the store's decision {decision.id} and request {request.id} match what was signed")
+    return signed
+
+
+def signed_decision(decision: records.Decision, keyring: keys.Keyring, report=_quiet) -> dict:
+    """The signed statement, once its signature holds and the store's decision
+    (its link in the audit trail included) is what was signed."""
     if not decision.envelope:
-        raise ProofFailed(f"decision {decision.id} is {UNSIGNED}; ask for a new, signed decision")
-    keyring = trusted.keyring
+        raise ProofFailed(f"decision {decision.id} is {UNSIGNED}; {RENEW}")
     signed, name = proof.open_envelope(decision.envelope, keyring)
     said = signed.get("predicate", {})
     if said.get("approver") != name:
         raise ProofFailed(f"the statement names {said.get('approver')!r} but is signed by {name}'s key")
     report("signature", f"signed by {name}, key {said.get('key_id')} ({keyring.describe()})")
-    _check_record(said, request, decision)
-    report("record", f"the store's decision {decision.id} and request {request.id} match what was signed")
-    _check_policy(said, request, trusted.policy)
-    report("policy", _policy_text(said, trusted.policy))
-    proof.check_files(signed, files if files is not None else files_of(request), where)
-    report("files", f"{len(said['files'])} files in {where} match the signed manifest")
+    for field in _STORED:
+        if said.get(field) != getattr(decision, field):
+            raise ProofFailed(f"the store says {field} {getattr(decision, field)!r}, the signed decision "
+                              f"{said.get(field)!r}: the record was changed")
     return signed
 
 
@@ -135,11 +159,7 @@ def _policy_text(said: dict, policy: records.Policy) -> str:
     return f"approvers: {who}; {eyes}; triggered by {said.get('triggered_by')}"
 
 
-def _check_record(said: dict, request: records.Request, decision: records.Decision) -> None:
-    for field in _STORED:
-        if said.get(field) != getattr(decision, field):
-            raise ProofFailed(f"the store says {field} {getattr(decision, field)!r}, the signed decision "
-                              f"{said.get(field)!r}: the record was changed")
+def _check_request(said: dict, request: records.Request) -> None:
     for field, value in (("request_id", request.id), ("model_id", request.model_id), ("pipeline", request.pipeline),
                          ("run_id", request.run_id), ("triggered_by", request.triggered_by),
                          ("model_digest", request.model_digest)):

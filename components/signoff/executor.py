@@ -37,9 +37,11 @@ def eval_summary(evaluation_uri: str) -> dict:
 
 
 def find_or_request(store, model, summary: dict, serving, params: dict) -> records.Request:
-    """The model's open or decided request; a new one if it has none."""
+    """The model's open or decided request; a new one if it has none, or if its
+    latest was recorded before signing existed (it names no runtime targets, so
+    no decision on it can be signed): that model needs a new, signed decision."""
     existing = records.requests_for_model(store, model.id)
-    if existing:
+    if existing and existing[-1].serving_uri:
         return existing[-1]
     prefix = params["command_prefix"]
     request = records.record_request(

@@ -6,7 +6,12 @@ artifact (`TollgateSignOffDecision`) written by a `TollgateDecide` execution
 whose inputs are the request and the model. Both executions belong to the
 pipeline's context, so the lineage reads: model -> request -> decision ->
 sign-off blessing -> push. Decisions are append-only: one per request, which the
-store enforces (the decision's external id names its request).
+store enforces (the decision's external id names its request). Publish adds a
+release record (`TollgateReleaseRecord`) per served version.
+
+Requests, decisions and release records form the pipeline's audit trail: each
+names the hash of the record before it (`append`), and `tollgate audit
+--verify` walks it (pipeline/lineage/chain.py).
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ import json
 import ml_metadata
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
-from components.artifact_types import DECIDE_EXECUTION, REQUEST_EXECUTION
-from components.artifact_types import RELEASE as RELEASE_TYPE
+from components.artifact_types import DECIDE_EXECUTION, RELEASE_EXECUTION, REQUEST_EXECUTION
+from components.artifact_types import RELEASE_RECORD as RELEASE_TYPE
 from components.artifact_types import SIGNOFF_DECISION as DECISION_TYPE
 from components.artifact_types import SIGNOFF_REQUEST as REQUEST_TYPE
 
@@ -137,19 +142,44 @@ def _pipeline_contexts(store, pipeline: str, with_run: bool) -> list:
 
 
 def _record(store, kind: str, artifact_type: str, values: dict, inputs: list, contexts: list,
-            external_id: str = "") -> int:
+            external_id: str = "", link: str = "") -> int:
     """Writes one execution that reads `inputs` and outputs one new artifact, in one
-    transaction; MLMD refuses a second artifact of the type with the same external id."""
+    transaction; MLMD refuses a second artifact with the same external id, and a
+    second execution with the same `link`."""
     artifact = mlmd.Artifact(type_id=_type_id(store, artifact_type, "artifact"), state=mlmd.Artifact.LIVE,
                              external_id=external_id or None)
     _props(artifact, values)
-    execution = mlmd.Execution(
-        type_id=_type_id(store, kind, "execution"), last_known_state=mlmd.Execution.COMPLETE
-    )
+    execution = mlmd.Execution(type_id=_type_id(store, kind, "execution"),
+                               last_known_state=mlmd.Execution.COMPLETE, external_id=link or None)
     events = [(a, mlmd.Event(type=mlmd.Event.INPUT)) for a in inputs]
     events.append((artifact, mlmd.Event(type=mlmd.Event.OUTPUT)))
     _, artifact_ids, _ = store.put_execution(execution, events, contexts)
     return artifact_ids[-1]
+
+
+# Appenders that lose a race this many times in a row give up.
+_APPEND_TRIES = 50
+
+
+def append(store, pipeline: str, kind: str, artifact_type: str, values_after, inputs: list, contexts: list,
+           external_id: str = "") -> int:
+    """Appends one record to the pipeline's audit chain; `values_after(previous)`
+    gives its properties once the hash of the record before it is known.
+
+    The execution's external id names the record it follows, so the store
+    lets only one record follow each: of two appenders that read the same
+    head, one lands and the other reads the new head and tries again (a
+    decision is signed again). The chain stays one line, never a fork."""
+    for _ in range(_APPEND_TRIES):
+        previous = chain_head(store, pipeline)
+        link = f"tollgate-audit:{pipeline}:after:{previous or 'start'}"
+        try:
+            return _record(store, kind, artifact_type, {"previous": previous, **values_after(previous)}, inputs,
+                           contexts, external_id, link)
+        except ml_metadata.errors.AlreadyExistsError:
+            if external_id and store.get_artifacts_by_external_ids([external_id]):
+                raise
+    raise RuntimeError(f"could not append to {pipeline}'s audit trail: {_APPEND_TRIES} other records landed first")
 
 
 def record_request(store, model, digest: str, pipeline: str, **values) -> Request:
@@ -162,13 +192,17 @@ def record_request(store, model, digest: str, pipeline: str, **values) -> Reques
         "pipeline": pipeline,
         "run_id": run_contexts[0].name if run_contexts else "",
         "requested_at": now(),
-        "previous": chain_head(store, pipeline),
         **values,
         "eval_summary": json.dumps(values.get("eval_summary", {}), sort_keys=True),
     }
     [model_proto] = store.get_artifacts_by_id([model.id])
-    request_id = _record(store, REQUEST_EXECUTION, REQUEST_TYPE, values, [model_proto], contexts)
+    request_id = append(store, pipeline, REQUEST_EXECUTION, REQUEST_TYPE, lambda previous: values, [model_proto],
+                        contexts)
     return get_request(store, request_id)
+
+
+def read_decision(artifact) -> Decision:
+    return _read(artifact, Decision)
 
 
 def get_request(store, request_id: int) -> Request:
@@ -233,10 +267,11 @@ def refuse_if_decided(store, request: Request) -> None:
 
 def record_decision(
     store, request: Request, decision: str, approver: str, comment: str, policy: Policy,
-    signed: dict | None = None,
+    signed=None,
 ) -> Decision:
-    """Records a decision; `signed` holds its proof (components/signoff/decisions.py):
-    the decided_at, envelope, model_signature, key_id and previous it was signed with."""
+    """Records a decision; `signed(previous)` gives its proof (components/signoff/decisions.py),
+    signed over the hash of the record it follows: the decided_at, envelope,
+    model_signature, key_id and previous. A dict stands for a proof made beforehand."""
     if decision == APPROVE:
         policy.check(approver, request)
     refuse_if_decided(store, request)
@@ -250,20 +285,36 @@ def record_decision(
         "comment": comment,
         "decided_at": now(),
         "model_digest": request.model_digest,
-        **(signed or {}),
     }
+
+    def values_after(previous: str) -> dict:
+        proof = signed(previous) if callable(signed) else signed
+        return {**values, **(proof or {})}
+
     # A decision belongs to the pipeline, not to whichever run happens to be newest.
     contexts = _pipeline_contexts(store, request.pipeline, with_run=False)
     try:
         # The external id makes the store itself refuse a second decision: two
         # approvers racing past the check above cannot both land.
-        decision_id = _record(store, DECIDE_EXECUTION, DECISION_TYPE, values, [request_artifact, model],
-                              contexts, external_id=f"tollgate-decision-of-request-{request.id}")
+        decision_id = append(store, request.pipeline, DECIDE_EXECUTION, DECISION_TYPE, values_after,
+                             [request_artifact, model], contexts,
+                             external_id=f"tollgate-decision-of-request-{request.id}")
     except ml_metadata.errors.AlreadyExistsError:
         refuse_if_decided(store, request)
         raise
     [artifact] = store.get_artifacts_by_id([decision_id])
     return _read(artifact, Decision)
+
+
+def record_release(store, pipeline: str, values: dict) -> None:
+    """Publish's entry in the audit trail: one per served version (its path is
+    the external id), however many releases race to serve it."""
+    contexts = _pipeline_contexts(store, pipeline, with_run=False)
+    try:
+        append(store, pipeline, RELEASE_EXECUTION, RELEASE_TYPE, lambda previous: {**values, "released_at": now()},
+               [], contexts, external_id="tollgate-release-of-" + hashlib.sha256(values["serving_path"].encode()).hexdigest())
+    except ml_metadata.errors.AlreadyExistsError:
+        pass  # recorded already, by a release that raced this one or before a crash
 
 
 def signoff_state(store, model_id: int) -> dict | None:

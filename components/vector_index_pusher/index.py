@@ -14,6 +14,7 @@ The server token comes from $TOLLGATE_MILVUS_TOKEN, never from parameters.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import itertools
 import logging
 import os
@@ -49,38 +50,77 @@ def opened(uri: str, wait_seconds: float = 0):
     told to stop, so every user of the index here opens it only for as long
     as it needs it, and a loader waits up to `wait_seconds` for its turn.
     """
-    if is_lite(uri):
-        os.makedirs(os.path.dirname(os.path.abspath(uri)), exist_ok=True)
-    client = _connect(uri, wait_seconds)
-    try:
-        yield client
-    finally:
-        client.close()
-        if is_lite(uri):
-            from milvus_lite.server_manager import server_manager_instance
+    with _one_process(uri, wait_seconds):
+        client = _connect(uri, wait_seconds)
+        try:
+            yield client
+        finally:
+            client.close()
+            if is_lite(uri):
+                _let_go(uri)
 
-            server_manager_instance.release_server(uri)
+
+@contextlib.contextmanager
+def _one_process(uri: str, wait_seconds: float):
+    """Holds a lock of Tollgate's own on a Lite file, for as long as its server runs.
+
+    Milvus Lite's own lock file is deleted by the process that stops its
+    server: two processes waiting for it can then each create and lock a
+    new one, and start two servers on one file, whose writes fail with
+    "database is locked". This lock file is never deleted."""
+    if not is_lite(uri):
+        yield
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(uri)), exist_ok=True)
+    path = os.path.join(os.path.dirname(os.path.abspath(uri)), f".{os.path.basename(uri)}.tollgate-lock")
+    deadline = time.monotonic() + wait_seconds
+    with open(path, "a") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(f"the vector index {uri} is open in another process (a `tollgate search` "
+                                    "or a run): wait for it to end, then retry") from None
+                time.sleep(0.2)
+        yield
+
+
+def _let_go(uri: str) -> None:
+    from milvus_lite.server_manager import server_manager_instance
+
+    server_manager_instance.release_server(uri)
 
 
 def _connect(uri: str, wait_seconds: float):
     # milvus-lite imports pkg_resources, which warns on every start.
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
     from pymilvus import MilvusClient
-    from pymilvus.exceptions import ConnectionConfigException
+    from pymilvus.exceptions import ConnectionConfigException, MilvusException
 
     deadline = time.monotonic() + wait_seconds
     for attempt in itertools.count():
         try:
             return MilvusClient(uri=uri, token=os.environ.get(TOKEN_ENV, ""))
         except ConnectionConfigException as error:
-            if time.monotonic() >= deadline:
-                raise IndexBusy(
-                    f"cannot open the vector index {uri} ({error.message}); another process "
-                    "(a `tollgate search` or a run) may hold it: wait for it to end, then retry"
-                ) from None
-            if attempt == 0:
-                log.info("the vector index %s is held by another process; waiting for it", uri)
-            time.sleep(0.5)
+            problem = error.message
+        except MilvusException as error:
+            if not is_lite(uri):
+                raise
+            # Its server started, then died or never answered: a process letting
+            # go of the file as this one took it. It stays registered in this
+            # process, where the next try would reuse it, unless let go.
+            _let_go(uri)
+            problem = error.message
+        if time.monotonic() >= deadline:
+            raise IndexBusy(
+                f"cannot open the vector index {uri} ({problem}); another process "
+                "(a `tollgate search` or a run) may hold it: wait for it to end, then retry"
+            )
+        if attempt == 0:
+            log.info("the vector index %s is held by another process; waiting for it", uri)
+        time.sleep(0.5)
 
 
 def _alias_table(client) -> None:

@@ -58,22 +58,34 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from pipeline.lineage.store import store_for
 
     config = config_from_args(args)
-    entries = audit(store_for(config), args.since, trust_of(config))
+    store, trusted = store_for(config), trust_of(config)
+    entries = audit(store, args.since, trusted)
+    chain = None
+    if args.verify:
+        from pipeline.lineage.chain import check_chain
+
+        chain = check_chain(store, config.pipeline_name, trusted.keyring)
     if args.json or args.format == "json":
-        print(json.dumps([e.to_json() for e in entries], indent=2))
-        return 0
-    if args.format == "html":
+        releases = [e.to_json() for e in entries]
+        print(json.dumps({"releases": releases, "chain": chain.to_json()} if chain else releases, indent=2))
+    elif args.format == "html":
         from pipeline.reports.audit import write_audit_report
 
         print(write_audit_report(config.home_dir / "reports" / "audit.html", config.pipeline_name, entries))
-        return 0
+    else:
+        _print_audit(entries)
+    if chain and not (args.json or args.format == "json"):
+        print(chain.line())
+    return 1 if chain and chain.problem else 0
+
+
+def _print_audit(entries: list) -> None:
     for e in entries:
         key = metric_named(e.metric).key
         print(
             f"{e.released_at}  model {e.model_id}  {e.metric} {metric_text(e.metrics or {}, key)}  "
             f"approved by {e.approver or '-'}  {e.serving_path}  data {e.data}\n  proof {e.proof}"
         )
-    return 0
 
 
 def register(sub, add) -> None:
@@ -91,4 +103,6 @@ def register(sub, add) -> None:
     audit.add_argument("--format", choices=("text", "json", "html"), default="text",
                        help="html writes a timeline page, with a chart of the primary metric across releases, "
                             "and prints its path")
+    audit.add_argument("--verify", action="store_true",
+                       help="walk the audit trail: name the first record changed, removed or inserted (exit 1)")
     audit.set_defaults(handler=cmd_audit)

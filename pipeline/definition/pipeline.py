@@ -237,6 +237,7 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         serving_dir=str(config.serving_dir),
         keyring=str(config.keyring_path),
         keyring_first_use=int(not config.signoff.keyring),
+        metadata=json.dumps(metadata_spec(config), sort_keys=True),
     )
     components = [
         example_gen, statistics_gen, schema_gen, example_validator, *drift, anomaly_gate, transform,

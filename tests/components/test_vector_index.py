@@ -74,3 +74,40 @@ def test_a_lite_file_held_by_another_process_is_a_clear_error(tmp_path):
     assert "another process" in result.stdout
     with index.opened(uri) as client:  # and once let go, the file opens again here
         assert client.list_collections() == []
+
+
+def test_a_lite_file_stays_with_one_process_after_milvus_lite_drops_its_lock_file(tmp_path):
+    """Milvus Lite deletes its lock file when a server stops, so two processes
+    waiting for that one could each lock a new file and start a server on the
+    same database. Tollgate's own lock keeps the file to one process."""
+    import subprocess
+    import sys
+
+    uri = tmp_path / "shared.db"
+    with index.opened(str(uri)):
+        (tmp_path / ".shared.db.lock").unlink()  # what a stopping server's process does
+        probe = (
+            "import sys; from components.vector_index_pusher import index\n"
+            "try:\n    index.opened(sys.argv[1]).__enter__(); print('opened a second server')\n"
+            "except index.IndexBusy as busy:\n    print(busy)"
+        )
+        result = subprocess.run([sys.executable, "-c", probe, str(uri)], capture_output=True, text=True)
+    assert "open in another process" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.filterwarnings("ignore:pkg_resources is deprecated")  # milvus-lite's, on import
+def test_a_lite_server_that_dies_after_starting_is_started_again(tmp_path):
+    """Under load, a Lite server can start, outlive the 0.5 s that milvus-lite
+    waits for it, then exit (the file's previous holder was still letting go).
+    pymilvus keeps such a server registered in the process, so a plain retry
+    reaches the dead one again; the loader lets it go and starts another."""
+    from milvus_lite.server_manager import server_manager_instance
+    from pymilvus import MilvusClient
+
+    uri = str(tmp_path / "dies.db")
+    MilvusClient(uri=uri).close()
+    [server] = [s for path, s in server_manager_instance._servers.items() if path.endswith("dies.db")]
+    server._p.kill()  # what the server did by itself
+    server._p.wait()
+    with index.opened(uri, wait_seconds=60) as client:
+        assert client.list_collections() == []

@@ -242,6 +242,57 @@ def test_a_forged_decision_is_caught(fresh, forgery):
     refused(fresh, b, words)
 
 
+def test_a_model_decided_before_signing_needs_a_new_signed_decision(fresh):
+    """An older store: B's request names no runtime targets and its approval is
+    unsigned, as Tollgate recorded them before signing existed. It is never
+    verified or released; a run on the same data asks anew, and that signed
+    approval releases it."""
+    b = fresh.models["B"]
+    old, _ = fresh.request_and_decision(b)
+    for name in ("serving_uri", "targets", "previous"):
+        fresh.sql(f"DELETE FROM ArtifactProperty WHERE artifact_id = {old.id} AND name = '{name}'")
+    store = fresh.project.store()
+    records.record_decision(store, records.get_request(store, old.id), records.APPROVE, "alice", "",
+                            records.Policy((), True))
+    refused(fresh, b, f"{decisions.UNSIGNED}; {decisions.RENEW}")
+    again = fresh.project.tollgate("run", "--data", str(fresh.project.data), "--train-steps", "120", "--json")
+    assert again["model_id"] == b and again["status"] == "awaiting sign-off", again
+    renewed, decision = fresh.request_and_decision(b)
+    assert renewed.id > old.id and renewed.serving_uri and decision is None
+    fresh.as_("alice", "approve", str(b))
+    pushed = fresh.project.tollgate("release", str(b), "--json")["pushed"]
+    assert "verdict  VERIFIED" in fresh.project.tollgate("verify", pushed)
+
+
+def test_the_audit_trail_of_the_story_holds(fresh):
+    """A's request, alice's signed approval and A's release, then B's request."""
+    walked = fresh.project.tollgate("audit", "--verify")
+    assert "chain    holds: 4 records of tollgate" in walked and "1 signed decisions verified" in walked, walked
+
+
+@pytest.mark.parametrize("tampering", ["an approver edited", "a decision deleted", "a request edited"])
+def test_audit_verify_names_the_first_record_tampered_with(fresh, tampering):
+    a = fresh.models["A"]
+    request, decision = fresh.request_and_decision(a)
+    if tampering == "an approver edited":
+        fresh.sql(f"UPDATE ArtifactProperty SET string_value = 'mallory' "
+                  f"WHERE artifact_id = {decision.id} AND name = 'approver'")
+        words = f"decision {decision.id} (model {a}): the store says approver 'mallory'"
+    elif tampering == "a decision deleted":
+        for table in ("ArtifactProperty", "Event", "Attribution"):
+            fresh.sql(f"DELETE FROM {table} WHERE artifact_id = {decision.id}")
+        fresh.sql(f"DELETE FROM Artifact WHERE id = {decision.id}")
+        words = f"request {request.id} was changed, or a record after it was removed"
+    else:
+        fresh.sql(f"UPDATE ArtifactProperty SET string_value = 'alice' "
+                  f"WHERE artifact_id = {request.id} AND name = 'triggered_by'")
+        words = f"request {request.id} was changed"
+    walked = fresh.project.start("audit", "--verify")
+    out, err = walked.communicate(timeout=120)
+    assert walked.returncode == 1 and f"chain    BROKEN: {words}" in out, out + err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize("change", ["a SavedModel variable", "the TFLite file", "a file added", "a file removed"])
 def test_files_changed_after_approval_are_caught(fresh, change):
     b = fresh.models["B"]
