@@ -3,7 +3,8 @@
 Two folders: the taxi model as the Trainer saves it (a SavedModel built from
 trainer/taxi/model.py, with a TFLite-sized file beside it) and a folder of
 about 1 GB (--gigabytes) of random files the sizes of a large model's shards.
-For each, in one invocation, with the page cache warm for all three:
+For each, in one invocation, with the page cache warm for all three, the
+fastest of 30 runs (the taxi model) or of 3 (the large folder):
 
 - floor: `sha256sum` over every file (what an auditor's standard tool costs);
 - sign: the manifest, the signed decision and the OpenSSF model-signing
@@ -59,20 +60,25 @@ def big_folder(root: Path, gigabytes: float) -> Path:
     return folder.parent
 
 
-def timed(step) -> float:
-    start = time.perf_counter()
-    step()
-    return time.perf_counter() - start
+def timed(step, repeats: int) -> float:
+    """The fastest of `repeats` runs: a run of a few milliseconds is mostly noise
+    from whatever else the machine does, and each side gets the same chance."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
-def measure(folder: Path, key: Path, public) -> dict:
+def measure(folder: Path, key: Path, public, repeats: int) -> dict:
     from components.model_digest import folder_files, manifest
     from components.signoff import keys, proof
 
     files = folder_files(str(folder))
     size = sum(os.path.getsize(p) for p in files.values())
     names = sorted(files)
-    floor = timed(lambda: subprocess.run(["sha256sum", *names], cwd=folder, check=True, capture_output=True))
+    floor = timed(lambda: subprocess.run(["sha256sum", *names], cwd=folder, check=True, capture_output=True), repeats)
     bundle = folder.parent / f"{folder.name}.sig"
     private = keys.load_private(key)
 
@@ -81,14 +87,14 @@ def measure(folder: Path, key: Path, public) -> dict:
         proof.envelope(signed, private)
         bundle.write_text(proof.sign_folder(files, key, 1))
 
-    signing = timed(sign)
+    signing = timed(sign, repeats)
     signed = proof.statement({"model_id": 1}, manifest(files), {})
 
     def verify():
         proof.check_files(signed, folder_files(str(folder)), str(folder))
         proof.verify_folder(folder, bundle, public)
 
-    verifying = timed(verify)
+    verifying = timed(verify, repeats)
     return {"bytes": size, "floor": floor, "sign": signing, "verify": verifying}
 
 
@@ -105,8 +111,9 @@ def main() -> int:
         folders = {"taxi model": taxi_model(root), f"{args.gigabytes:g} GB folder": big_folder(root, args.gigabytes)}
         print(f"{'':18}{'MB':>9}{'sha256sum s':>13}{'sign s':>9}{'verify s':>10}{'verify MB/s':>13}{'vs floor':>10}")
         for name, folder in folders.items():
-            measure(folder, root / "key.pem", public)  # warms the page cache and the imports
-            found = measure(folder, root / "key.pem", public)
+            measure(folder, root / "key.pem", public, 1)  # warms the page cache and the imports
+            # Small folders take milliseconds: the best of many. A large one: of three.
+            found = measure(folder, root / "key.pem", public, 30 if name == "taxi model" else 3)
             mb = found["bytes"] / 1e6
             ratio = found["floor"] / found["verify"]
             print(f"{name:18}{mb:9.1f}{found['floor']:13.3f}{found['sign']:9.3f}{found['verify']:10.3f}"

@@ -39,9 +39,10 @@ def eval_summary(evaluation_uri: str) -> dict:
 def find_or_request(store, model, summary: dict, serving, params: dict) -> records.Request:
     """The model's open or decided request; a new one if it has none, or if its
     latest was recorded before signing existed (it names no runtime targets, so
-    no decision on it can be signed): that model needs a new, signed decision."""
+    no decision on it can be signed) and was not rejected: that model needs a
+    new, signed decision. A rejection stays final."""
     existing = records.requests_for_model(store, model.id)
-    if existing and existing[-1].serving_uri:
+    if existing and (existing[-1].serving_uri or _rejected(store, existing[-1])):
         return existing[-1]
     prefix = params["command_prefix"]
     request = records.record_request(
@@ -59,6 +60,11 @@ def find_or_request(store, model, summary: dict, serving, params: dict) -> recor
     )
     notify(params["notifier"], request)
     return request
+
+
+def _rejected(store, request: records.Request) -> bool:
+    decision = records.decision_for(store, request.id)
+    return decision is not None and decision.decision == records.REJECT
 
 
 def wait_for_decision(store, request_id: int, timeout: float, poll: float):

@@ -20,6 +20,7 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import time
 
 import ml_metadata
 from ml_metadata.proto import metadata_store_pb2 as mlmd
@@ -83,10 +84,14 @@ def now() -> str:
 
 def record_hash(artifact) -> str:
     """sha256 over a record's id, type and properties: what the next record names."""
-    properties = {k: [v.WhichOneof("value"), getattr(v, v.WhichOneof("value") or "string_value")]
-                  for k, v in artifact.custom_properties.items()}
+    properties = {k: v.SerializeToString(deterministic=True).hex() for k, v in artifact.custom_properties.items()}
     body = json.dumps({"id": artifact.id, "type_id": artifact.type_id, "properties": properties}, sort_keys=True)
     return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+
+def link_prefix(pipeline: str) -> str:
+    """The external ids of a pipeline's appends start with this (hashed: MySQL keeps 255 characters)."""
+    return f"tollgate-audit:{hashlib.sha256(pipeline.encode()).hexdigest()[:16]}:after:"
 
 
 def audit_records(store, pipeline: str) -> list:
@@ -124,7 +129,8 @@ def _read(message, cls):
     for field in dataclasses.fields(cls):
         if field.name == "id":
             continue
-        prop = message.custom_properties[field.name]
+        # get(), not []: indexing a proto map adds the key, and changes the record's hash.
+        prop = message.custom_properties.get(field.name, mlmd.Value())
         values[field.name] = prop.int_value if field.type == "int" else prop.string_value
     if cls is Request:
         values["eval_summary"] = json.loads(values["eval_summary"] or "{}")
@@ -157,6 +163,13 @@ def _record(store, kind: str, artifact_type: str, values: dict, inputs: list, co
     return artifact_ids[-1]
 
 
+def _exists(store, external_id: str) -> bool:
+    try:
+        return bool(store.get_artifacts_by_external_ids([external_id]))
+    except ml_metadata.errors.NotFoundError:
+        return False
+
+
 # Appenders that lose a race this many times in a row give up.
 _APPEND_TRIES = 50
 
@@ -169,16 +182,21 @@ def append(store, pipeline: str, kind: str, artifact_type: str, values_after, in
     The execution's external id names the record it follows, so the store
     lets only one record follow each: of two appenders that read the same
     head, one lands and the other reads the new head and tries again (a
-    decision is signed again). The chain stays one line, never a fork."""
-    for _ in range(_APPEND_TRIES):
-        previous = chain_head(store, pipeline)
-        link = f"tollgate-audit:{pipeline}:after:{previous or 'start'}"
+    decision is signed again). The chain stays one line, never a fork. A
+    link whose record was removed from the store keeps its id; the next
+    append takes the head's next free one (`audit --verify` names the gap)."""
+    previous, taken = chain_head(store, pipeline), 0
+    for attempt in range(_APPEND_TRIES):
+        link = link_prefix(pipeline) + (previous or "start") + (f"#{taken}" if taken else "")
         try:
-            return _record(store, kind, artifact_type, {"previous": previous, **values_after(previous)}, inputs,
+            return _record(store, kind, artifact_type, {**values_after(previous), "previous": previous}, inputs,
                            contexts, external_id, link)
         except ml_metadata.errors.AlreadyExistsError:
-            if external_id and store.get_artifacts_by_external_ids([external_id]):
+            if external_id and _exists(store, external_id):
                 raise
+        time.sleep(0.01 * attempt)
+        head = chain_head(store, pipeline)
+        previous, taken = head, (taken + 1 if head == previous else 0)
     raise RuntimeError(f"could not append to {pipeline}'s audit trail: {_APPEND_TRIES} other records landed first")
 
 

@@ -38,8 +38,16 @@ def is_lite(uri: str) -> bool:
     return uri.endswith(".db")
 
 
-class IndexBusy(RuntimeError):
+class IndexUnavailable(RuntimeError):
+    """The index could not be opened; the message says why and what to do."""
+
+
+class IndexBusy(IndexUnavailable):
     """The Milvus Lite file is held by another process."""
+
+
+# A Lite server that died after starting is started again this many times before its error stands.
+_RESTARTS = 2
 
 
 @contextlib.contextmanager
@@ -50,8 +58,9 @@ def opened(uri: str, wait_seconds: float = 0):
     told to stop, so every user of the index here opens it only for as long
     as it needs it, and a loader waits up to `wait_seconds` for its turn.
     """
-    with _one_process(uri, wait_seconds):
-        client = _connect(uri, wait_seconds)
+    deadline = time.monotonic() + wait_seconds
+    with _one_process(uri, deadline):
+        client = _connect(uri, deadline)
         try:
             yield client
         finally:
@@ -61,7 +70,7 @@ def opened(uri: str, wait_seconds: float = 0):
 
 
 @contextlib.contextmanager
-def _one_process(uri: str, wait_seconds: float):
+def _one_process(uri: str, deadline: float):
     """Holds a lock of Tollgate's own on a Lite file, for as long as its server runs.
 
     Milvus Lite's own lock file is deleted by the process that stops its
@@ -73,7 +82,6 @@ def _one_process(uri: str, wait_seconds: float):
         return
     os.makedirs(os.path.dirname(os.path.abspath(uri)), exist_ok=True)
     path = os.path.join(os.path.dirname(os.path.abspath(uri)), f".{os.path.basename(uri)}.tollgate-lock")
-    deadline = time.monotonic() + wait_seconds
     with open(path, "a") as lock:
         while True:
             try:
@@ -93,13 +101,13 @@ def _let_go(uri: str) -> None:
     server_manager_instance.release_server(uri)
 
 
-def _connect(uri: str, wait_seconds: float):
+def _connect(uri: str, deadline: float):
     # milvus-lite imports pkg_resources, which warns on every start.
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
     from pymilvus import MilvusClient
     from pymilvus.exceptions import ConnectionConfigException, MilvusException
 
-    deadline = time.monotonic() + wait_seconds
+    restarts = 0
     for attempt in itertools.count():
         try:
             return MilvusClient(uri=uri, token=os.environ.get(TOKEN_ENV, ""))
@@ -108,11 +116,14 @@ def _connect(uri: str, wait_seconds: float):
         except MilvusException as error:
             if not is_lite(uri):
                 raise
-            # Its server started, then died or never answered: a process letting
-            # go of the file as this one took it. It stays registered in this
-            # process, where the next try would reuse it, unless let go.
+            # Its server started, then died or never answered. It stays
+            # registered in this process, where a retry would reach it again.
             _let_go(uri)
-            problem = error.message
+            if restarts == _RESTARTS:
+                raise IndexUnavailable(f"the Milvus Lite server for {uri} stopped answering {restarts + 1} times "
+                                       f"({error.message}); run the step again") from None
+            restarts += 1
+            continue
         if time.monotonic() >= deadline:
             raise IndexBusy(
                 f"cannot open the vector index {uri} ({problem}); another process "

@@ -67,23 +67,35 @@ class _Walk:
 
     def run(self) -> None:
         for index, artifact in enumerate(self.found):
-            if "previous" not in artifact.custom_properties:
-                self._older(index)
-                continue
             decision = records.read_decision(artifact) if self.kinds[artifact.type_id] == "decision" else None
-            if decision and decision.envelope:
-                # Its own signature first: a link changed in a decision is the decision's change.
-                _holds(decision, lambda: decisions.signed_decision(decision, self.keyring))
-                self.signed.add(decision.id)
+            said = self._own_signature(decision) if decision and decision.envelope else None
+            if "previous" not in artifact.custom_properties:
+                self._older(index, decision, said)
+                continue
+            if decision and said is None:
+                raise _Broken(f"decision {decision.id} is unsigned, yet it is in the audit trail, where every "
+                              "decision is signed: it was written into the store by hand")
             self._link(index)
             if decision:
                 self._request(decision)
+        self._no_record_removed()
 
-    def _older(self, index: int) -> None:
-        """Records from before the chain existed come first; one after a linked record was inserted."""
-        if any("previous" in a.custom_properties for a in self.found[:index]):
-            raise _Broken(f"{self.name(self.found[index])} names no record before it, though older ones do: "
-                          "it was inserted")
+    def _own_signature(self, decision: records.Decision) -> dict:
+        """Checked before its link: a link changed in a decision is the decision's change."""
+        signed = _holds(decision, lambda: decisions.signed_decision(decision, self.keyring))
+        self.signed.add(decision.id)
+        return signed["predicate"]
+
+    def _older(self, index: int, decision, said: dict | None) -> None:
+        """A record from before the trail existed: a request, or an unsigned
+        decision, and only ahead of every linked record."""
+        artifact = self.found[index]
+        if any("previous" in a.custom_properties for a in self.found[:index]) or (said and "previous" in said):
+            raise _Broken(f"{self.name(artifact)} names no record before it, though it was written after the "
+                          "audit trail began: its link was removed, or it was inserted")
+        if self.kinds[artifact.type_id] == "release" or said is not None:
+            raise _Broken(f"{self.name(artifact)} names no record before it, though every "
+                          f"{self.kinds[artifact.type_id]} of its kind does: its link was removed")
         self.older += 1
 
     def _link(self, index: int) -> None:
@@ -102,27 +114,39 @@ class _Walk:
     def _inserted(self, artifact, followed) -> None:
         """Two records follow one: a signed decision among them is the genuine one."""
         other = self.found[self.found.index(followed) + 1] if followed else self.found[0]
-        what = f"follows {self.name(followed)}" if followed else "claims to be the first record"
-        if other.id in self.signed or artifact.id not in self.signed:
-            genuine, forged = other, artifact
-        else:
-            genuine, forged = artifact, other
-        sure = "the signed " if genuine.id in self.signed else ""
-        raise _Broken(f"{self.name(forged)} was inserted: it {what}, as {sure}{self.name(genuine)} does")
+        what = f"follow {self.name(followed)}" if followed else "claim to be the first record"
+        pair = sorted((artifact, other), key=lambda a: a.id not in self.signed)
+        if pair[0].id in self.signed and pair[1].id not in self.signed:
+            raise _Broken(f"{self.name(pair[1])} was inserted: it and the signed {self.name(pair[0])} both {what}")
+        raise _Broken(f"{self.name(other)} or {self.name(artifact)} was inserted: both {what}")
+
+    def _no_record_removed(self) -> None:
+        """Each append's execution outlives a record deleted from the trail (the newest included)."""
+        context = self.store.get_context_by_type_and_name("pipeline", self.pipeline)
+        if context is None:
+            return
+        appended = [e for e in self.store.get_executions_by_context(context.id)
+                    if e.external_id.startswith(records.link_prefix(self.pipeline))]
+        kept = {a.id for a in self.found}
+        events = self.store.get_events_by_execution_ids([e.id for e in appended]) if appended else []
+        wrote = {event.execution_id for event in events
+                 if event.type == event.OUTPUT and event.artifact_id in kept}
+        for execution in appended:
+            if execution.id not in wrote:
+                raise _Broken(f"a record was removed: execution {execution.id} appended it to the trail, "
+                              "and it is gone")
 
     def _request(self, decision: records.Decision) -> None:
-        """The decision's request is there and is what it signed (older unsigned ones aside)."""
+        """The decision's request is there and is what it signed."""
         try:
             request = records.get_request(self.store, decision.request_id)
         except ValueError:
             raise _Broken(f"decision {decision.id} decides request {decision.request_id}, which is not there") from None
-        if not decision.envelope and not request.serving_uri:
-            return
         _holds(decision, lambda: decisions.signed_record(request, decision, self.keyring))
 
 
-def _holds(decision: records.Decision, check) -> None:
+def _holds(decision: records.Decision, check):
     try:
-        check()
+        return check()
     except (decisions.ProofFailed, keys.KeyProblem) as failed:
         raise _Broken(f"decision {decision.id} (model {decision.model_id}): {failed}") from None

@@ -34,8 +34,8 @@ def _served(config: TollgateConfig):
             if collection is None:
                 raise TollgateError(f"alias {alias} points to no collection yet: release a model first")
             yield client, collection
-    except index.IndexBusy as busy:
-        raise TollgateError(str(busy)) from None
+    except index.IndexUnavailable as unavailable:
+        raise TollgateError(str(unavailable)) from None
 
 
 def like(config: TollgateConfig, key: int, k: int = 10) -> list[dict]:

@@ -18,7 +18,7 @@ from pipeline.lineage.chain import check_chain
 class Trail:
     """A store holding pipeline p's trail: request, signed approval, release, request."""
 
-    def __init__(self, spec: dict, tmp_path, sql):
+    def __init__(self, spec: dict, tmp_path, sql, older: bool = False):
         self.spec, self.tmp, self.sql = spec, tmp_path, sql
         self.store = open_store(spec)
         context_type = self.store.put_context_type(mlmd.ContextType(name="pipeline"))
@@ -26,6 +26,8 @@ class Trail:
         keys.generate(tmp_path / "alice.pem", "alice")
         (tmp_path / "keyring").write_text((tmp_path / "alice.pem.pub").read_text())
         self.keyring = keys.load_keyring(tmp_path / "keyring", trusted_on_first_use=False)
+        if older:
+            self._before_the_trail()
         self.ids = self._play()
 
     def request(self, store=None) -> records.Request:
@@ -39,6 +41,16 @@ class Trail:
         return records.record_request(store, model, "sha256:abc", "p", triggered_by="carol", eval_summary={},
                                       approve_command="", release_command="", config=json.dumps({}),
                                       serving_uri=str(self.tmp / "serving"), targets="")
+
+    def _before_the_trail(self) -> None:
+        """A request and its unsigned approval as Tollgate recorded them before
+        signing and the trail existed: no runtime targets, no link."""
+        old = self.request()
+        for name in ("serving_uri", "targets", "previous"):
+            self.sql(f"DELETE FROM ArtifactProperty WHERE artifact_id = {old.id} AND name = '{name}'")
+        decided = records.record_decision(self.store, records.get_request(self.store, old.id), records.APPROVE,
+                                          "alice", "", records.Policy((), True))
+        self.sql(f"DELETE FROM ArtifactProperty WHERE artifact_id = {decided.id} AND name = 'previous'")
 
     def _play(self) -> dict:
         first = self.request()
@@ -65,6 +77,15 @@ class Trail:
 
 @pytest.fixture(params=["sqlite", "mariadb"])
 def trail(request, tmp_path):
+    return _trail(request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def older_trail(request, tmp_path):
+    return _trail(request, tmp_path, older=True)
+
+
+def _trail(request, tmp_path, older: bool = False):
     if request.param == "sqlite":
         path = tmp_path / "m.sqlite"
 
@@ -72,12 +93,12 @@ def trail(request, tmp_path):
             with sqlite3.connect(path) as connection:
                 connection.execute(statement)
 
-        return Trail({"backend": "sqlite", "path": str(path)}, tmp_path, sql)
+        return Trail({"backend": "sqlite", "path": str(path)}, tmp_path, sql, older)
     request.getfixturevalue("mysql_password")
     server, database = request.getfixturevalue("mariadb"), f"chain_{tmp_path.name}"[:60]
     server.sql(f"CREATE DATABASE `{database}`")
     spec = {"backend": "mysql", "host": "127.0.0.1", "port": server.port, "database": database, "user": "tollgate"}
-    return Trail(spec, tmp_path, lambda statement: server.sql(f"USE `{database}`; {statement}"))
+    return Trail(spec, tmp_path, lambda statement: server.sql(f"USE `{database}`; {statement}"), older)
 
 
 def test_an_untouched_trail_holds_and_its_decision_verifies(trail):
@@ -137,8 +158,8 @@ def test_a_record_inserted_into_the_past_is_named(trail):
     context = trail.store.get_context_by_type_and_name("pipeline", "p")
     forged = records._record(trail.store, REQUEST_EXECUTION, SIGNOFF_REQUEST,
                              {"model_id": 1, "previous": records.record_hash(first)}, [], [context])
-    assert trail.check().problem == (f"request {forged} was inserted: it follows request {trail.ids['request']}, "
-                                     f"as the signed decision {trail.ids['decision']} does")
+    assert trail.check().problem == (f"request {forged} was inserted: it and the signed decision "
+                                     f"{trail.ids['decision']} both follow request {trail.ids['request']}")
 
 
 def test_a_decision_signed_by_a_key_not_in_the_keyring_is_named(trail, tmp_path):
@@ -146,3 +167,52 @@ def test_a_decision_signed_by_a_key_not_in_the_keyring_is_named(trail, tmp_path)
     (tmp_path / "keyring").write_text((tmp_path / "other.pem.pub").read_text())
     trail.keyring = keys.load_keyring(tmp_path / "keyring", trusted_on_first_use=False)
     assert trail.check().problem.startswith(f"decision {trail.ids['decision']} ")
+
+
+def test_records_from_before_the_trail_are_counted_as_older(older_trail):
+    found = older_trail.check()
+    assert found.problem is None and found.records == 6 and found.older == 2 and found.signed == 1, found
+    assert "2 older records carry no link" in found.line()
+
+
+def test_links_removed_up_to_the_newest_decision_are_caught(trail):
+    """Without links, every record would pass as older and could then be edited."""
+    for name in ("request", "decision", "release"):
+        trail.sql(f"DELETE FROM ArtifactProperty WHERE artifact_id = {trail.ids[name]} AND name = 'previous'")
+    trail.set_property(trail.ids["release"], "serving_path", "/elsewhere/1")
+    problem = trail.check().problem
+    assert problem.startswith(f"decision {trail.ids['decision']} ") and "the record was changed" in problem, problem
+
+
+def test_a_signed_decision_made_to_look_unsigned_is_caught(trail):
+    """Its envelope removed, and its request's targets, as if both predated signing."""
+    for name in ("envelope", "key_id", "model_signature"):
+        trail.sql(f"DELETE FROM ArtifactProperty WHERE artifact_id = {trail.ids['decision']} AND name = '{name}'")
+    trail.sql(f"DELETE FROM ArtifactProperty WHERE artifact_id = {trail.ids['request']} AND name = 'serving_uri'")
+    assert trail.check().problem == (f"decision {trail.ids['decision']} is unsigned, yet it is in the audit trail, "
+                                     "where every decision is signed: it was written into the store by hand")
+
+
+def test_the_newest_record_deleted_is_named_and_appends_go_on(trail):
+    trail.delete(trail.ids["next"])
+    later = trail.request()  # the link the deleted record took stays taken
+    problem = trail.check().problem
+    assert later.previous == records.record_hash(trail.store.get_artifacts_by_id([trail.ids["release"]])[0])
+    assert problem.startswith("a record was removed: execution ") and problem.endswith("and it is gone"), problem
+
+
+def test_a_decision_that_lost_a_race_is_signed_again_over_the_winner(trail, monkeypatch):
+    stale = records.chain_head(trail.store, "p")
+    winner = trail.request()
+    request = trail.request()
+    heads = iter([stale])
+    real_head = records.chain_head
+    monkeypatch.setattr(records, "chain_head", lambda store, pipeline: next(heads, None) or real_head(store, pipeline))
+    signer = decisions.Signer("alice", trail.tmp / "alice.pem", keys.load_private(trail.tmp / "alice.pem"))
+    trust = decisions.Trust(trail.keyring, records.Policy((), True))
+    decision = decisions.decide(trail.store, request, records.APPROVE, signer, "", trust, trail.keyring)
+    [after] = trail.store.get_artifacts_by_id([request.id])
+    assert decision.previous == records.record_hash(after) and winner.id < request.id
+    assert decisions.signed_decision(decision, trail.keyring)["predicate"]["previous"] == decision.previous
+    found = trail.check()
+    assert found.problem is None and found.signed == 2, found.problem
