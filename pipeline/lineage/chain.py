@@ -70,7 +70,7 @@ class _Walk:
             decision = records.read_decision(artifact) if self.kinds[artifact.type_id] == "decision" else None
             said = self._own_signature(decision) if decision and decision.envelope else None
             if "previous" not in artifact.custom_properties:
-                self._older(index, decision, said)
+                self._older(index, said)
                 continue
             if decision and said is None:
                 raise _Broken(f"decision {decision.id} is unsigned, yet it is in the audit trail, where every "
@@ -86,7 +86,7 @@ class _Walk:
         self.signed.add(decision.id)
         return signed["predicate"]
 
-    def _older(self, index: int, decision, said: dict | None) -> None:
+    def _older(self, index: int, said: dict | None) -> None:
         """A record from before the trail existed: a request, or an unsigned
         decision, and only ahead of every linked record."""
         artifact = self.found[index]
