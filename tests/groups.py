@@ -34,8 +34,10 @@ def _shared_fixtures(item) -> list[str]:
         if not definitions or name in PER_WORKER or not _ours_and_shared(definitions[-1]):
             continue
         # Two modules may each define their own `story`: the definition's place tells them apart.
+        # No brackets: xdist reads a node id ending in "]" as a parametrized test
+        # with no group, and hands its tests out one by one.
         key = f"{definitions[-1].baseid}::{name}"
-        names.append(f"{key}[{params[name]}]" if name in params else key)
+        names.append(f"{key}.{params[name]}" if name in params else key)
     return names
 
 
