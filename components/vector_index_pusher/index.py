@@ -80,8 +80,9 @@ def _one_process(uri: str, deadline: float):
     if not is_lite(uri):
         yield
         return
-    os.makedirs(os.path.dirname(os.path.abspath(uri)), exist_ok=True)
-    path = os.path.join(os.path.dirname(os.path.abspath(uri)), f".{os.path.basename(uri)}.tollgate-lock")
+    folder = os.path.dirname(os.path.abspath(uri))
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f".{os.path.basename(uri)}.tollgate-lock")
     with open(path, "a") as lock:
         while True:
             try:
