@@ -91,8 +91,8 @@ def measure(folder: Path, key: Path, public, repeats: int) -> dict:
     signed = proof.statement({"model_id": 1}, manifest(files), {})
 
     def verify():
-        proof.check_files(signed, folder_files(str(folder)), str(folder))
-        proof.verify_folder(folder, bundle, public)
+        found = proof.check_files(signed, folder_files(str(folder)), str(folder))
+        proof.verify_folder(folder, bundle, public, found)
 
     verifying = timed(verify, repeats)
     return {"bytes": size, "floor": floor, "sign": signing, "verify": verifying}

@@ -20,6 +20,7 @@ import json
 import pathlib
 import tempfile
 
+from components.model_digest import folder_files
 from components.model_digest import manifest as files_manifest
 from components.model_digest import root_digest
 from components.signoff import keys
@@ -122,8 +123,11 @@ def compare_files(signed: dict[str, str], found: dict[str, str], where: str) -> 
             raise ProofFailed(f"{name} in {where} changed after it was signed off")
 
 
-def check_files(signed: dict, files: dict[str, str], where: str) -> None:
-    compare_files(signed["predicate"]["files"], files_manifest(files), where)
+def check_files(signed: dict, files: dict[str, str], where: str) -> dict[str, str]:
+    """The manifest of `files`, once it matches the signed one."""
+    found = files_manifest(files)
+    compare_files(signed["predicate"]["files"], found, where)
+    return found
 
 
 def sign_folder(files: dict[str, str], key_path: pathlib.Path, model_id: int) -> str:
@@ -144,19 +148,31 @@ def sign_folder(files: dict[str, str], key_path: pathlib.Path, model_id: int) ->
         return signature.read_text()
 
 
-def verify_folder(folder: pathlib.Path, bundle: pathlib.Path, public_key) -> None:
-    """OpenSSF model signing's own check of a served folder; ProofFailed if it fails."""
-    import model_signing
+def verify_folder(folder: pathlib.Path, bundle: pathlib.Path, public_key, found: dict[str, str] | None = None) -> None:
+    """OpenSSF model signing's check of a served folder: the bundle's signature
+    by `public_key`, and its manifest against `found` (the folder's manifest,
+    hashed here if not given); ProofFailed if either fails.
+
+    model-signing's public verify() hashes the folder itself, so `tollgate
+    verify PATH` would hash every file twice; its own bundle check (pinned in
+    the lock) returns the signed manifest, and the folder is hashed once."""
     from cryptography.hazmat.primitives import serialization
+    from model_signing._signing import sign_ec_key, sign_sigstore_pb
 
     with tempfile.NamedTemporaryFile(suffix=".pub") as pem:
-        pem.write(public_key.public_bytes(serialization.Encoding.PEM,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo))
+        pem.write(public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
         pem.flush()
         try:
-            model_signing.verifying.Config().use_elliptic_key_verifier(public_key=pem.name).verify(folder, bundle)
+            signed = sign_ec_key.Verifier(pathlib.Path(pem.name)).verify(sign_sigstore_pb.Signature.read(bundle))
         except Exception as error:  # it raises many kinds; its message says which check failed
             raise ProofFailed(f"model signing: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+    if signed.serialization_type.get("method") != "files" or signed.serialization_type.get("hash_type") != "sha256":
+        raise ProofFailed(f"model signing: {bundle} does not list a sha256 of each file, as Tollgate signs")
+    listed = {str(item.identifier): item.digest.digest_hex for item in signed.resource_descriptors()}
+    try:
+        compare_files(listed, found if found is not None else files_manifest(folder_files(str(folder))), str(folder))
+    except ProofFailed as failed:
+        raise ProofFailed(f"model signing: {failed}") from None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -92,10 +92,10 @@ def _served_folder(config: TollgateConfig, folder: Path, report: Report) -> None
     asked = types.SimpleNamespace(triggered_by=said.get("triggered_by"), model_id=said.get("model_id"))
     report.run("policy", lambda: _allowed(trusted, name, asked))
     report.held("policy", f"{name} may approve model {said.get('model_id')}, triggered by {asked.triggered_by}")
-    report.run("files", lambda: proof.check_files(signed, folder_files(str(folder)), str(folder)))
+    found = report.run("files", lambda: proof.check_files(signed, folder_files(str(folder)), str(folder)))
     report.held("files", f"{len(said['files'])} files in {folder} match the signed manifest")
     public, _ = keyring.key_for(said["key_id"])
-    report.run("model signing", lambda: proof.verify_folder(folder, Path(f"{folder}{SIGNATURE_SUFFIX}"), public))
+    report.run("model signing", lambda: proof.verify_folder(folder, Path(f"{folder}{SIGNATURE_SUFFIX}"), public, found))
     report.held("model signing", f"OpenSSF model signing verifies {folder} with {name}'s key")
 
 

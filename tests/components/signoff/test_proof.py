@@ -97,3 +97,21 @@ def test_a_model_signing_bundle_of_the_served_layout_verifies_the_served_folder(
     (folder / "extra.bin").write_bytes(b"")
     with pytest.raises(proof.ProofFailed, match="model signing"):
         proof.verify_folder(folder, bundle, private.public_key())
+
+
+def test_the_bundle_is_checked_against_hashes_already_taken_and_against_its_key(tmp_path, signer):
+    private, _ = signer
+    folder = model(tmp_path)
+    bundle = tmp_path / "model.sig"
+    bundle.write_text(proof.sign_folder(folder_files(str(folder)), tmp_path / "alice.pem", 7))
+    found = manifest(folder_files(str(folder)))
+    proof.verify_folder(folder, bundle, private.public_key(), found)
+    # The hashes handed in are the ones compared: a file changed after they were taken is not re-read.
+    changed = {**found, "saved_model.pb": "0" * 64}
+    with pytest.raises(proof.ProofFailed, match="model signing: saved_model.pb .* changed"):
+        proof.verify_folder(folder, bundle, private.public_key(), changed)
+    with pytest.raises(proof.ProofFailed, match="model signing: model.onnx .* never signed off"):
+        proof.verify_folder(folder, bundle, private.public_key(), {**found, "model.onnx": "0" * 64})
+    keys.generate(tmp_path / "bob.pem", "bob")
+    with pytest.raises(proof.ProofFailed, match="model signing: Key mismatch"):
+        proof.verify_folder(folder, bundle, keys.load_private(tmp_path / "bob.pem").public_key(), found)
