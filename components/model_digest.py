@@ -40,10 +40,12 @@ def model_digest(model_uri: str) -> str:
 
 
 def folder_files(path: str) -> dict[str, str]:
-    """Every file under `path`, by its path relative to it."""
+    """Every file under `path`, by its path relative to it. A link to a folder
+    is listed as itself, not walked, so that a check against a manifest sees
+    it instead of missing whatever lies behind it."""
     found = {}
-    for root, _, files in os.walk(path):
-        for name in files:
+    for root, dirs, files in os.walk(path):
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
             full = os.path.join(root, name)
             found[os.path.relpath(full, path)] = full
     return found

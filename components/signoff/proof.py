@@ -17,6 +17,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import os
 import pathlib
 import tempfile
 
@@ -124,9 +125,16 @@ def compare_files(signed: dict[str, str], found: dict[str, str], where: str) -> 
 
 
 def check_files(signed: dict, files: dict[str, str], where: str) -> dict[str, str]:
-    """The manifest of `files`, once it matches the signed one."""
+    """The manifest of `files`, once it matches the signed one. Names are
+    compared before anything is read, and only regular files are read: a
+    folder, a pipe or a device in their place fails instead of hanging."""
+    listed = signed["predicate"]["files"]
+    compare_files(dict.fromkeys(listed, ""), dict.fromkeys(files, ""), where)
+    for name in sorted(files):
+        if not os.path.isfile(files[name]):
+            raise ProofFailed(f"{name} in {where} is not a regular file, as signed off")
     found = files_manifest(files)
-    compare_files(signed["predicate"]["files"], found, where)
+    compare_files(listed, found, where)
     return found
 
 

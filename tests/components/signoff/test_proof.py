@@ -2,6 +2,7 @@
 
 import base64
 import json
+import os
 import subprocess
 
 import pytest
@@ -115,3 +116,20 @@ def test_the_bundle_is_checked_against_hashes_already_taken_and_against_its_key(
     keys.generate(tmp_path / "bob.pem", "bob")
     with pytest.raises(proof.ProofFailed, match="model signing: Key mismatch"):
         proof.verify_folder(folder, bundle, keys.load_private(tmp_path / "bob.pem").public_key(), found)
+
+
+def test_a_linked_folder_or_a_pipe_in_a_served_folder_is_named_not_followed(tmp_path):
+    folder = model(tmp_path)
+    signed = proof.statement({"model_id": 7}, manifest(folder_files(str(folder))), {})
+    # TF Serving reads warm-up requests from assets.extra: a link to one elsewhere is not signed off.
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "tf_serving_warmup_requests").write_bytes(b"requests")
+    (folder / "assets.extra").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(proof.ProofFailed, match="assets.extra in .* was never signed off"):
+        proof.check_files(signed, folder_files(str(folder)), str(folder))
+    (folder / "assets.extra").unlink()
+    # A pipe where a signed file was would block a reader: it is refused unread.
+    (folder / "saved_model.pb").unlink()
+    os.mkfifo(folder / "saved_model.pb")
+    with pytest.raises(proof.ProofFailed, match="saved_model.pb in .* is not a regular file"):
+        proof.check_files(signed, folder_files(str(folder)), str(folder))
