@@ -100,7 +100,8 @@ def story(tmp_path_factory):
         return {"pushed": release(config(env, 100), m1).run.pushed}
 
     def second():
-        return {"m2": run_pipeline(config(env, steps=150)).run.model_id}
+        summary = run_pipeline(config(env, steps=150))
+        return {"m2": summary.run.model_id, "second_run": summary}
 
     def m2_rejected():
         assert decide_as(env, "bob", "reject", stages.facts["second"]["m2"], "--comment", "worse on cash trips") == 0
@@ -172,8 +173,9 @@ def test_approve_then_release_pushes_without_retraining(story, capsys):
 
 def test_the_next_run_compares_against_the_signed_off_model(story):
     env, stages = story
-    m1 = stages.enter("released")["m1"]
-    summary = run_pipeline(config(env, steps=150))
+    # The run after the release is the "second" stage: its summary, and the store it left.
+    facts = stages.enter("second")
+    m1, summary = facts["m1"], facts["second_run"]
     assert summary.run.model_id != m1
     assert summary.signoff["status"] == "pending"
     assert summary.run.status == "awaiting sign-off"
