@@ -41,14 +41,18 @@ def model_digest(model_uri: str) -> str:
 
 def folder_files(path: str) -> dict[str, str]:
     """Every file under `path`, by its path relative to it. A link to a folder
-    is listed as itself, not walked, so that a check against a manifest sees
-    it instead of missing whatever lies behind it."""
+    is listed as itself, not walked, so that a check against a manifest names
+    it; a folder that cannot be listed raises, rather than being passed over."""
     found = {}
-    for root, dirs, files in os.walk(path):
+    for root, dirs, files in os.walk(path, onerror=_unlistable):
         for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
             full = os.path.join(root, name)
             found[os.path.relpath(full, path)] = full
     return found
+
+
+def _unlistable(error: OSError):
+    raise error
 
 
 def served_files(model_uri: str, serving_uri: str, targets: list[str]) -> dict[str, str]:

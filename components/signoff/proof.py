@@ -127,12 +127,13 @@ def compare_files(signed: dict[str, str], found: dict[str, str], where: str) -> 
 def check_files(signed: dict, files: dict[str, str], where: str) -> dict[str, str]:
     """The manifest of `files`, once it matches the signed one. Names are
     compared before anything is read, and only regular files are read: a
-    folder, a pipe or a device in their place fails instead of hanging."""
+    pipe or a device fails instead of hanging, and a link fails because what
+    it points at can change after the check (model signing refuses links too)."""
     listed = signed["predicate"]["files"]
     compare_files(dict.fromkeys(listed, ""), dict.fromkeys(files, ""), where)
     for name in sorted(files):
-        if not os.path.isfile(files[name]):
-            raise ProofFailed(f"{name} in {where} is not a regular file, as signed off")
+        if os.path.islink(files[name]) or not os.path.isfile(files[name]):
+            raise ProofFailed(f"{name} in {where} is a link or not a regular file; a release serves copies")
     found = files_manifest(files)
     compare_files(listed, found, where)
     return found

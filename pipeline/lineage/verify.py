@@ -82,6 +82,8 @@ def _model(config: TollgateConfig, target: str, report: Report) -> None:
 def _served_folder(config: TollgateConfig, folder: Path, report: Report) -> None:
     trusted = report.run("keyring", lambda: trust_of(config))
     keyring = trusted.keyring
+    if folder.is_symlink():  # what it points at can change after the check
+        report.run("served", lambda: _fail(f"{folder} is a link; give the served folder itself"))
     envelope = report.run("served", lambda: Path(f"{folder}{DECISION_SUFFIX}").read_text())
     signed, name = report.run("signature", lambda: proof.open_envelope(envelope, keyring))
     said = signed["predicate"]

@@ -317,10 +317,16 @@ def test_files_changed_after_approval_are_caught(fresh, change):
     refused(fresh, b, words)
 
 
-@pytest.mark.parametrize("damage", ["truncated decision", "corrupted model signature"])
+@pytest.mark.parametrize("damage", ["truncated decision", "corrupted model signature", "a link to the folder"])
 def test_a_damaged_proof_beside_a_served_folder_is_caught(fresh, damage):
     [folder] = [r["serving_path"] for r in fresh.project.tollgate("lineage", str(fresh.models["A"]), "--json")["releases"]]
-    if damage == "truncated decision":
+    if damage == "a link to the folder":
+        # Whole proofs beside a link: what the link points at can change after the check.
+        os.symlink(folder, f"{folder}-link")
+        for suffix in (".decision.json", ".sig"):
+            shutil.copy(f"{folder}{suffix}", f"{folder}-link{suffix}")
+        folder, words = f"{folder}-link", "is a link"
+    elif damage == "truncated decision":
         path, words = f"{folder}.decision.json", "unreadable"
         text = open(path).read()
         open(path, "w").write(text[: len(text) // 2])

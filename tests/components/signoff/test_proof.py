@@ -118,7 +118,7 @@ def test_the_bundle_is_checked_against_hashes_already_taken_and_against_its_key(
         proof.verify_folder(folder, bundle, keys.load_private(tmp_path / "bob.pem").public_key(), found)
 
 
-def test_a_linked_folder_or_a_pipe_in_a_served_folder_is_named_not_followed(tmp_path):
+def test_a_link_or_a_pipe_in_a_served_folder_is_refused_not_followed(tmp_path):
     folder = model(tmp_path)
     signed = proof.statement({"model_id": 7}, manifest(folder_files(str(folder))), {})
     # TF Serving reads warm-up requests from assets.extra: a link to one elsewhere is not signed off.
@@ -131,5 +131,11 @@ def test_a_linked_folder_or_a_pipe_in_a_served_folder_is_named_not_followed(tmp_
     # A pipe where a signed file was would block a reader: it is refused unread.
     (folder / "saved_model.pb").unlink()
     os.mkfifo(folder / "saved_model.pb")
-    with pytest.raises(proof.ProofFailed, match="saved_model.pb in .* is not a regular file"):
+    with pytest.raises(proof.ProofFailed, match="saved_model.pb in .* is a link or not a regular file"):
+        proof.check_files(signed, folder_files(str(folder)), str(folder))
+    # A link to a file with the signed bytes: what it points at can change after the check.
+    (folder / "saved_model.pb").unlink()
+    (tmp_path / "elsewhere" / "graph").write_bytes(b"graph")
+    (folder / "saved_model.pb").symlink_to(tmp_path / "elsewhere" / "graph")
+    with pytest.raises(proof.ProofFailed, match="saved_model.pb in .* is a link or not a regular file"):
         proof.check_files(signed, folder_files(str(folder)), str(folder))
