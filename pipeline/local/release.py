@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
-from components.signoff import decisions, keys, records
+from components.model_digest import folder_files
+from components.signoff import decisions, keys, proof, records
 from pipeline.config import TollgateConfig
 from pipeline.config_file import from_json
 from pipeline.errors import TollgateError
+from pipeline.lineage.model import releases_of
 from pipeline.lineage.proof import trust_of
 from pipeline.lineage.signoff import latest_request
 from pipeline.lineage.store import store_for
@@ -33,17 +36,31 @@ def recorded_config(request: records.Request) -> TollgateConfig:
     return from_json(request.config, f"request {request.id}")
 
 
-def _proven(config: TollgateConfig, request: records.Request, decision: records.Decision) -> None:
+def _proven(config: TollgateConfig, request: records.Request, decision: records.Decision) -> dict:
     """Checked before the replay as well as by SignOff and Publish within it, so
     that a forged decision or a changed model is refused in one line with
     nothing run or written."""
     try:
-        decisions.prove(request, decision, trust_of(config))
+        return decisions.prove(request, decision, trust_of(config))
     except (decisions.ProofFailed, keys.KeyProblem) as failed:
         raise TollgateError(f"model {request.model_id} will not be released: {failed}") from None
     except OSError as error:
         raise TollgateError(f"model {request.model_id} will not be released: its files cannot be read "
                             f"({error}); run the pipeline again and ask for a new sign-off") from None
+
+
+def _served_untouched(store, model_id: int, signed: dict) -> None:
+    """A replay of a released model is cached down to its push, so it would
+    report as pushed a served copy that was changed since; each one still
+    there must match the signed manifest."""
+    for folder in [r.serving_path for r in releases_of(store, model_id)]:
+        if not os.path.isdir(folder):  # a pruned old version serves nothing
+            continue
+        try:
+            proof.check_files(signed, folder_files(folder), folder)
+        except (decisions.ProofFailed, OSError) as failed:
+            raise TollgateError(f"model {model_id} will not be released: its served copy was changed after "
+                                f"its release ({failed}); take {folder} out of service and find who wrote to it") from None
 
 
 def with_own_signoff(replay: TollgateConfig, config: TollgateConfig) -> TollgateConfig:
@@ -71,7 +88,8 @@ def release(config: TollgateConfig, model_id: int) -> RunSummary:
             "it will not be released"
         )
     replay = recorded_config(request)  # a cluster's model is not on this machine to check
-    _proven(config, request, decision)
+    signed = _proven(config, request, decision)
+    _served_untouched(store, model_id, signed)
     summary = run_pipeline(with_own_signoff(replay, config))
     if summary.run.model_id != model_id:
         raise RunFailed(

@@ -317,6 +317,15 @@ def test_files_changed_after_approval_are_caught(fresh, change):
     refused(fresh, b, words)
 
 
+def test_a_served_copy_changed_after_its_release_is_not_released_again(fresh):
+    """Its replay is cached down to the push, which would report it as pushed."""
+    a = fresh.models["A"]
+    [folder] = [r["serving_path"] for r in fresh.project.tollgate("lineage", str(a), "--json")["releases"]]
+    with open(f"{folder}/variables/variables.index", "ab") as handle:
+        handle.write(b"\0")
+    refused(fresh, a, "variables/variables.index")
+
+
 @pytest.mark.parametrize("damage", ["truncated decision", "corrupted model signature", "a link to the folder"])
 def test_a_damaged_proof_beside_a_served_folder_is_caught(fresh, damage):
     [folder] = [r["serving_path"] for r in fresh.project.tollgate("lineage", str(fresh.models["A"]), "--json")["releases"]]
