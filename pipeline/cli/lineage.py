@@ -33,7 +33,7 @@ def cmd_lineage(args: argparse.Namespace) -> int:
         if form == "dot":
             print(to_dot(nodes, edges))
         else:
-            path = config.home_dir / "reports" / f"model-{lineage.model.id}.html"
+            path = config.reports_dir / f"model-{lineage.model.id}.html"
             print(write_model_report(path, lineage, nodes, to_svg(nodes, edges)))
         return 0
     print(json.dumps(lineage.to_json(), indent=2) if form == "json" else render_text(lineage))
@@ -71,7 +71,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     elif args.format == "html":
         from pipeline.reports.audit import write_audit_report
 
-        print(write_audit_report(config.home_dir / "reports" / "audit.html", config.pipeline_name, entries))
+        print(write_audit_report(config.reports_dir / "audit.html", config.pipeline_name, entries))
     else:
         _print_audit(entries)
     if chain and not (args.json or args.format == "json"):

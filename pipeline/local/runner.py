@@ -48,16 +48,15 @@ def _logged_to(path: Path, progress: Progress):
         handler.close()
 
 
-def _compiled(definition) -> tuple[str, object]:
+def _compiled(definition, run_id: str):
     """The pipeline's IR under a run id chosen here, not by LocalDagRunner, so
     that this run is read back by its id while other runs of it go on."""
     from tfx.dsl.compiler import compiler, constants
     from tfx.orchestration.portable import runtime_parameter_utils
 
     ir = compiler.Compiler().compile(definition)
-    run_id = datetime.datetime.now().isoformat()
     runtime_parameter_utils.substitute_runtime_parameter(ir, {constants.PIPELINE_RUN_ID_PARAMETER_NAME: run_id})
-    return run_id, ir
+    return ir
 
 
 def _refuse_model(config: TollgateConfig, store, record, checked: DataSummary, log: Path) -> None:
@@ -78,9 +77,9 @@ def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> 
     reads the result back from MLMD."""
     checked = checked or check_run_data(config.data_dir, config.span, columns_for_run(config))
     load_user_module(config.model)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    log = config.logs_dir / f"run-{config.pipeline_name}-{stamp}.log"
-    report = config.home_dir / "reports" / f"run-{config.pipeline_name}-{stamp}.html"
+    run_id = datetime.datetime.now().isoformat()
+    report = config.run_report(run_id)
+    log = config.logs_dir / report.with_suffix(".log").name
     store = store_for(config)  # made here, before TFX connects to it
     progress = Progress()
     with _logged_to(log, progress):
@@ -90,7 +89,7 @@ def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> 
 
         definition = create_pipeline(config)
         progress.total = len(definition.components)
-        run_id, ir = _compiled(definition)
+        ir = _compiled(definition, run_id)
         try:
             LocalDagRunner().run_with_ir(ir)
         except Exception as error:

@@ -41,7 +41,7 @@ from tfx.proto.orchestration import executable_spec_pb2, pipeline_pb2
 from pipeline.config_file import load_config
 from pipeline.definition.pipeline import create_pipeline
 from pipeline.local.runner import _compiled
-_, ir = _compiled(create_pipeline(load_config(None, home=sys.argv[1])))
+ir = _compiled(create_pipeline(load_config(None, home=sys.argv[1])), "a-run")
 deployment = pipeline_pb2.IntermediateDeploymentConfig()
 ir.deployment_config.Unpack(deployment)
 for packed in deployment.executor_specs.values():
