@@ -7,8 +7,8 @@ setup(
     version="0.1.0",
     description="Gated TFX pipeline with lineage in ML Metadata",
     packages=find_packages(include=["pipeline*", "trainer*", "components*", "kubeflow*"]),
-    # The examples' configs, and the files only a `tollgate init` project has.
-    package_data={"trainer": ["*/tollgate.toml", "*/init/*.py"]},
+    # The examples' configs, the files only a `tollgate init` project has, and the desk's templates.
+    package_data={"trainer": ["*/tollgate.toml", "*/init/*.py"], "pipeline": ["ui/templates/*.html", "ui/templates/*.js"]},
     python_requires=">=3.11",
     # Exact versions live in requirements/lock.txt, which every install uses.
     install_requires=[
@@ -28,6 +28,11 @@ setup(
         # OpenSSF model signing; 1.1.1 imports pyOpenSSL without declaring it.
         "model-signing==1.1.1",
         "pyOpenSSL==26.4.0",
+        # The review desk (`tollgate ui`).
+        "fastapi==0.165.0",
+        "uvicorn==0.55.0",
+        "python-multipart==0.0.34",
+        "argon2-cffi==25.1.0",
     ],
     extras_require={
         "test": ["pytest", "pytest-timeout", "pytest-xdist", "import-linter", "selenium", "nbclient", "ipykernel"],

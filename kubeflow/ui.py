@@ -84,7 +84,8 @@ def _signoff_text(task: NodeTask) -> str:
     lines = [f"- model: {record.model_id} (`{state['model_digest']}`)", "- Evaluator: blessed",
              f"- triggered by: {state['triggered_by']}"]
     if state["status"] == "pending":
-        return "\n".join(["## Sign-off: awaiting a decision", "", *lines,
+        review = [f"- review and decide: [model {record.model_id} on the review desk]({state['review_url']})"]
+        return "\n".join(["## Sign-off: awaiting a decision", "", *lines, *(review if state["review_url"] else []),
                           f"- approve: `{state['approve_command']}`", f"- then release: `{state['release_command']}`", ""])
     verdict = {"approve": "approved", "reject": "rejected"}[state["status"]]
     return "\n".join([f"## Sign-off: {verdict} by {state['approver']}", "", *lines,

@@ -10,6 +10,7 @@ bottom layer of `pipeline/`: it imports none of it.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import getpass
 import importlib.util
 import os
@@ -37,6 +38,13 @@ def default_data_root() -> str:
         raise TollgateError("tfx is not installed; run `make setup` first")
     tfx_dir = Path(list(spec.submodule_search_locations)[0])
     return str(tfx_dir / "examples" / "chicago_taxi_pipeline" / "data" / "simple")
+
+
+def _stamp(run_id: str) -> str:
+    try:
+        return datetime.datetime.fromisoformat(run_id).strftime("%Y%m%d-%H%M%S-%f")
+    except ValueError:  # a Kubeflow run's id: its report is in the KFP UI
+        return run_id.replace("/", "-")
 
 
 def current_user() -> str:
@@ -247,6 +255,24 @@ class KubeflowConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class UIConfig:
+    """The review desk, `tollgate ui` (pipeline/ui/)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    # Where people reach the desk ("https://tollgate.example.com"): the
+    # sign-off message, the KFP SignOff card and `tollgate run` link to it.
+    base_url: str = ""
+    # Behind Kubeflow's authentication only: the header its proxy sets to the
+    # signed-in person ("kubeflow-userid"). Empty: the desk's own accounts.
+    user_header: str = ""
+    # Paths to a PEM certificate and key: HTTPS, needed on any interface but
+    # loopback unless user_header names the proxy's header.
+    tls_cert: str = ""
+    tls_key: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class TollgateConfig:
     pipeline_name: str = "tollgate"
     data_root: str = ""  # empty: the taxi sample in the tfx wheel
@@ -265,6 +291,7 @@ class TollgateConfig:
     embeddings: EmbeddingsConfig = EmbeddingsConfig()
     serving: ServingConfig = ServingConfig()
     kubeflow: KubeflowConfig = KubeflowConfig()
+    ui: UIConfig = UIConfig()
     # Where the pipeline was built to run: "local" or "kubeflow". Set by the
     # backend, not by hand, and recorded with each sign-off request.
     runner: str = "local"
@@ -326,6 +353,19 @@ class TollgateConfig:
     @property
     def logs_dir(self) -> Path:
         return self.home_dir / "logs"
+
+    @property
+    def accounts_path(self) -> Path:
+        """The review desk's accounts: outside the store, mode 0600."""
+        return self.home_dir / "ui" / "accounts.json"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home_dir / "reports"
+
+    def run_report(self, run_id: str) -> Path:
+        """A local run's report page, named by the moment its id (ISO 8601) names."""
+        return self.reports_dir / f"run-{self.pipeline_name}-{_stamp(run_id)}.html"
 
     @property
     def sqlite_path(self) -> Path:

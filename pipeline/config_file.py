@@ -20,6 +20,8 @@ from pipeline.config import (CONFIG_ENV, EXAMPLE_CONFIG, LATEST, PROBLEMS, TAXI_
                              ResourceConfig, ServingConfig, TollgateConfig)
 from pipeline.errors import TollgateError
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 
 def _coerce(value: Any, default: Any, key: str, source: str) -> Any:
     """Checks a TOML value against the default's type; tuples from lists."""
@@ -124,6 +126,20 @@ def _model_problems(config: TollgateConfig) -> list[str]:
     return problems
 
 
+def _ui_problems(ui) -> list[str]:
+    problems = []
+    if not 1 <= ui.port <= 65535:
+        problems.append("ui.port must be a port number, 1 to 65535")
+    if bool(ui.tls_cert) != bool(ui.tls_key):
+        problems.append("ui.tls_cert and ui.tls_key go together")
+    if ui.host not in LOOPBACK and not (ui.tls_cert or ui.user_header):
+        problems.append(f"ui.host {ui.host} is reachable from other machines: set ui.tls_cert and ui.tls_key, "
+                        "or ui.user_header behind Kubeflow's authentication")
+    if ui.base_url and not ui.base_url.startswith(("http://", "https://")):
+        problems.append("ui.base_url must start with http:// or https://")
+    return problems
+
+
 def validate(config: TollgateConfig) -> TollgateConfig:
     """Rejects values that would only fail deep inside a run."""
     problems = []
@@ -158,6 +174,7 @@ def validate(config: TollgateConfig) -> TollgateConfig:
         problems.append("runner must be 'local' or 'kubeflow'")
     problems += _resource_problems(config.kubeflow)
     problems += _serving_problems(config.serving)
+    problems += _ui_problems(config.ui)
     if not config.pipeline_name.replace("_", "").replace("-", "").isalnum():
         problems.append("pipeline_name may hold only letters, digits, '-' and '_'")
     if problems:

@@ -32,7 +32,7 @@ class Look:
 
 
 class Browser:
-    def __init__(self):
+    def __init__(self, javascript: bool = True):
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
@@ -40,6 +40,8 @@ class Browser:
         options.binary_location = CHROMIUM
         for flag in _FLAGS:
             options.add_argument(flag)
+        if not javascript:  # as a person who turned it off: scripts never run, <noscript> shows
+            options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
         options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
         self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
@@ -57,13 +59,13 @@ class Browser:
         requests = [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
         return Look(width, view, requests, set(ids), set(links), text)
 
-    def screenshot(self, page: Path, png: Path, height: int) -> Path:
-        """The top `height` px of the page at 1,280 px, halved and cut to 256 colours: a small
+    def screenshot(self, page: Path | str, png: Path, height: int) -> Path:
+        """The top `height` px of the page (a file, or a URL) at 1,280 px, halved and cut to 256 colours: a small
         picture for the README."""
         from PIL import Image
 
         self.driver.set_window_size(WIDTH, height)
-        self.driver.get(Path(page).resolve().as_uri())
+        self.driver.get(page if isinstance(page, str) else Path(page).resolve().as_uri())
         self.driver.save_screenshot(str(png))
         with Image.open(png) as shot:
             small = shot.convert("RGB").resize((WIDTH // 2, shot.height // 2), Image.LANCZOS)
@@ -75,9 +77,10 @@ class Browser:
         self.driver.quit()
 
 
-def _story(home: Path) -> tuple[Path, Path]:
-    """Two released models on the taxi sample, the second compared with the first:
-    (the second release's run report, the second model's card)."""
+def _story(home: Path) -> tuple[Path, Path, int]:
+    """Two released models on the taxi sample, the second compared with the first,
+    and a third awaiting sign-off: (the second release's run report, the second
+    model's card, the third model)."""
     import os
     import subprocess
 
@@ -93,7 +96,38 @@ def _story(home: Path) -> tuple[Path, Path]:
         tollgate("approve", str(run["model_id"]), "--by", "alice", "--comment", "slices look fine", user="alice")
         released = json.loads(tollgate("release", str(run["model_id"]), "--json"))
     card = tollgate("lineage", str(released["model_id"]), "--format", "html").strip()
-    return Path(released["report"]), Path(card)
+    waiting = json.loads(tollgate("run", "--train-steps", "700", "--json"))["model_id"]
+    return Path(released["report"]), Path(card), waiting
+
+
+def _desk_page(browser: Browser, home: Path, model: int) -> str:
+    """The review desk's page of `model`, logged in as alice: its URL, while the desk runs."""
+    import atexit
+    import os
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TOLLGATE_HOME": str(home), "TOLLGATE_UI_PASSWORD": "screenshots only"}
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "ui", "add-user", "alice"], env=env, check=True)
+    desk = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "ui", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    desk.stdout.readline()  # it prints its address once it is about to listen
+    atexit.register(desk.terminate)
+    driver = browser.driver
+    for _ in range(100):
+        try:
+            driver.get(f"http://localhost:{port}/models/{model}")
+            break
+        except Exception:  # not listening yet
+            time.sleep(0.2)
+    driver.find_element("id", "name").send_keys("alice")
+    driver.find_element("id", "password").send_keys(env["TOLLGATE_UI_PASSWORD"])
+    driver.find_element("css selector", "form.stack button").click()
+    return driver.current_url
 
 
 if __name__ == "__main__":
@@ -101,10 +135,12 @@ if __name__ == "__main__":
 
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    report, card = _story(Path(tempfile.mkdtemp(prefix="tollgate-screenshots-")))
+    home = Path(tempfile.mkdtemp(prefix="tollgate-screenshots-"))
+    report, card, waiting = _story(home)
     browser = Browser()
     try:
         for page, name in ((report, "run-report.png"), (card, "model-card.png")):
             print(browser.screenshot(page, out / name, 1500))
+        print(browser.screenshot(_desk_page(browser, home, waiting), out / "review-desk.png", 1100))
     finally:
         browser.close()

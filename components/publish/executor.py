@@ -30,8 +30,9 @@ def publish_staged(staged_path: str, serving_dir: str, version: str, proof: tupl
         number += 1
     final = os.path.join(serving_dir, str(number))
     for suffix, text in zip(PROOF_SUFFIXES, proof):
-        with open(final + suffix, "w") as handle:
-            handle.write(text)
+        if text:  # a passkey's decision has no model-signing bundle
+            with open(final + suffix, "w") as handle:
+                handle.write(text)
     os.rename(staged_path, final)
     return final
 

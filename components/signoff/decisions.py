@@ -77,13 +77,8 @@ def decide(store, request: records.Request, decision: str, who: Signer, comment:
         raise records.SignOffRefused(f"request {request.id} was recorded before signing existed and does not "
                                      f"say which files a release serves, so it cannot be signed; {RENEW}")
     files = files_of(request)
-    facts = {
-        "decision": decision, "approver": who.name, "key_id": keys.key_id(who.private_key.public_key()),
-        "decided_at": records.now(), "comment": comment, "pipeline": request.pipeline,
-        "run_id": request.run_id, "request_id": request.id, "model_id": request.model_id,
-        "triggered_by": request.triggered_by, "model_digest": request.model_digest,
-        "policy": proof.policy_in_force(json.loads(request.config or "{}"), trusted.policy, keyring),
-    }
+    facts = _facts(request, decision, who.name, keys.key_id(who.private_key.public_key()), comment,
+                   trusted, keyring)
     folder_signature = proof.sign_folder(files, who.key_path, request.model_id) if decision == records.APPROVE else ""
     manifest = proof.files_manifest(files)
 
@@ -99,6 +94,47 @@ def decide(store, request: records.Request, decision: str, who: Signer, comment:
     keys.save(keyring)
     return records.record_decision(store, request, decision, who.name, comment, trusted.policy,
                                    signed=signed_after)
+
+
+def _facts(request: records.Request, decision: str, name: str, key_id: str, comment: str, trusted: Trust,
+           keyring: keys.Keyring) -> dict:
+    return {
+        "decision": decision, "approver": name, "key_id": key_id,
+        "decided_at": records.now(), "comment": comment, "pipeline": request.pipeline,
+        "run_id": request.run_id, "request_id": request.id, "model_id": request.model_id,
+        "triggered_by": request.triggered_by, "model_digest": request.model_digest,
+        "policy": proof.policy_in_force(json.loads(request.config or "{}"), trusted.policy, keyring),
+    }
+
+
+def passkey_statement(store, request: records.Request, decision: str, passkey: keys.Passkey, comment: str,
+                      trusted: Trust) -> dict:
+    """The statement a passkey is asked to sign, naming the audit trail's head
+    now; refused before anyone signs if the decision could not be recorded."""
+    if not request.serving_uri:
+        raise records.SignOffRefused(f"request {request.id} was recorded before signing existed; {RENEW}")
+    if decision == records.APPROVE:
+        trusted.policy.check(passkey.name, request)
+    records.refuse_if_decided(store, request)
+    facts = _facts(request, decision, passkey.name, passkey.key_id, comment, trusted, trusted.keyring)
+    facts["previous"] = records.chain_head(store, request.pipeline)
+    return proof.statement(facts, proof.files_manifest(files_of(request)), request.eval_summary)
+
+
+def record_passkey_decision(store, request: records.Request, statement: dict, envelope: str,
+                            trusted: Trust) -> records.Decision:
+    """Records a decision a passkey signed. A passkey decision carries no
+    model-signing bundle: only a key file can make one (see `verify`)."""
+    said = statement["predicate"]
+
+    def signed_after(previous: str) -> dict:
+        if previous != said["previous"]:
+            raise ProofFailed("another record joined the audit trail while the passkey signed; decide again")
+        return {"decided_at": said["decided_at"], "envelope": envelope, "model_signature": "",
+                "key_id": said["key_id"], "previous": previous}
+
+    return records.record_decision(store, request, said["decision"], said["approver"], said["comment"],
+                                   trusted.policy, signed=signed_after)
 
 
 # What the store says about a decision, and where the signed statement says it.

@@ -7,7 +7,12 @@ file, one approver's key per line, in the form `tollgate keygen` prints:
     alice ec-p256 MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE...   # optional comment
 
 The last field is the public key, DER SubjectPublicKeyInfo in base64, so
-`base64 -d | openssl pkey -pubin -inform DER` turns it into a PEM file. A
+`base64 -d | openssl pkey -pubin -inform DER` turns it into a PEM file.
+A passkey registered on the review desk has a line of its own, with its
+credential id and the site (WebAuthn's relying party) it signs for:
+
+    alice passkey MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE... CREDENTIAL_ID localhost
+ A
 team keeps its keyring in its repository and reviews changes to it like code.
 With none configured, a single user's state folder holds a local keyring to
 which a key is added the first time it signs (trust on first use).
@@ -28,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 KEY_ENV = "TOLLGATE_KEY"
 PASSPHRASE_ENV = "TOLLGATE_KEY_PASSPHRASE"
+PASSKEY = "passkey"
 CURVES = {"ec-p256": (ec.SECP256R1, hashes.SHA256), "ec-p384": (ec.SECP384R1, hashes.SHA384),
           "ec-p521": (ec.SECP521R1, hashes.SHA512)}
 
@@ -121,11 +127,37 @@ def verifies(public_key, signature: bytes, data: bytes) -> bool:
 
 
 @dataclasses.dataclass(frozen=True)
+class Passkey:
+    """A WebAuthn credential on a P-256 key (COSE ES256, as passkeys make them)."""
+    name: str
+    key: str  # DER SubjectPublicKeyInfo in base64, as an EC key's line holds it
+    credential_id: str  # base64url, as WebAuthn names it
+    rp_id: str  # the site it signs for: "localhost", "tollgate.example.com"
+
+    @property
+    def key_id(self) -> str:
+        return key_id(_public(self.key))
+
+    def public_key(self):
+        return _public(self.key)
+
+    def line(self) -> str:
+        return f"{self.name} {PASSKEY} {self.key} {self.credential_id} {self.rp_id}"
+
+
+@dataclasses.dataclass(frozen=True)
 class Keyring:
     path: Path
     entries: tuple[tuple[str, str], ...]  # (name, public key in base64)
     trusted_on_first_use: bool
     sha256: str
+    passkeys: tuple[Passkey, ...] = ()
+
+    def passkey_for(self, wanted_id: str) -> Passkey | None:
+        return next((p for p in self.passkeys if p.key_id == wanted_id), None)
+
+    def passkeys_of(self, name: str) -> list[Passkey]:
+        return [p for p in self.passkeys if p.name == name]
 
     def describe(self) -> str:
         if self.trusted_on_first_use:
@@ -158,17 +190,21 @@ def _readable(text: str, kind: str) -> bool:
     return _supported(public) and _kind(public) == kind
 
 
-def _entries(text: str, path: Path) -> tuple[tuple[str, str], ...]:
-    entries = []
+def _entries(text: str, path: Path) -> tuple[tuple, tuple]:
+    """(name, key) pairs of EC keys, and the passkeys."""
+    entries, passkeys = [], []
     for number, raw in enumerate(text.splitlines(), 1):
         fields = raw.split("#", 1)[0].split()
         if not fields:
             continue
+        if len(fields) == 5 and fields[1] == PASSKEY and _readable(fields[2], "ec-p256"):
+            passkeys.append(Passkey(fields[0], *fields[2:]))
+            continue
         if len(fields) != 3 or fields[1] not in CURVES or not _readable(fields[2], fields[1]):
-            raise KeyProblem(f"keyring {path} line {number} is not `NAME ec-p256 PUBLICKEY` "
-                             "(as `tollgate keygen` prints it)")
+            raise KeyProblem(f"keyring {path} line {number} is not `NAME ec-p256 PUBLICKEY` (as `tollgate keygen` "
+                             "prints it) nor `NAME passkey PUBLICKEY CREDENTIAL SITE` (as the review desk does)")
         entries.append((fields[0], fields[2]))
-    return tuple(entries)
+    return tuple(entries), tuple(passkeys)
 
 
 def load_keyring(path: Path, trusted_on_first_use: bool) -> Keyring:
@@ -179,7 +215,8 @@ def load_keyring(path: Path, trusted_on_first_use: bool) -> Keyring:
             raise KeyProblem(f"keyring {path} does not exist; check signoff.keyring") from None
         text = ""
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return Keyring(path, _entries(text, path), trusted_on_first_use, digest)
+    entries, passkeys = _entries(text, path)
+    return Keyring(path, entries, trusted_on_first_use, digest, passkeys)
 
 
 def with_key(keyring: Keyring, name: str, public_key) -> Keyring:
@@ -190,13 +227,21 @@ def with_key(keyring: Keyring, name: str, public_key) -> Keyring:
     return dataclasses.replace(keyring, entries=keyring.entries + ((name, public_text(public_key)),))
 
 
+def with_passkey(keyring: Keyring, passkey: Passkey) -> Keyring:
+    """A local keyring with a person's first passkey; a name keeps its first one."""
+    if keyring.passkeys_of(passkey.name):
+        raise KeyProblem(f"{keyring.describe()} already lists a passkey for {passkey.name!r}")
+    return dataclasses.replace(keyring, passkeys=keyring.passkeys + (passkey,))
+
+
 def save(keyring: Keyring) -> None:
     """Writes the keys a local keyring took on first use; a reviewed keyring is never written."""
     if not keyring.trusted_on_first_use:
         return
-    listed = load_keyring(keyring.path, trusted_on_first_use=True).entries
-    new = [(name, key) for name, key in keyring.entries if (name, key) not in listed]
+    listed = load_keyring(keyring.path, trusted_on_first_use=True)
+    new = [keyring_line(name, _public(key)) for name, key in keyring.entries if (name, key) not in listed.entries]
+    new += [p.line() for p in keyring.passkeys if p not in listed.passkeys]
     if new:
         keyring.path.parent.mkdir(parents=True, exist_ok=True)
         with open(keyring.path, "a") as handle:
-            handle.writelines(keyring_line(name, _public(key)) + "\n" for name, key in new)
+            handle.writelines(line + "\n" for line in new)

@@ -13,6 +13,7 @@ import os
 import urllib.request
 
 from components.metrics import summary_metric
+from components.signoff.records import review_link
 
 WEBHOOK_ENV = "TOLLGATE_SIGNOFF_WEBHOOK"
 
@@ -22,10 +23,12 @@ def message(request) -> str:
     metric = summary_metric(summary)
     value = summary.get("overall", {}).get(metric.key)
     metrics = f"{metric.label} {value:.4f}" if isinstance(value, float) else "no metrics"
+    link = review_link(request)
     return (
         f"Tollgate: model {request.model_id} of '{request.pipeline}' awaits sign-off "
         f"(request {request.id}, {metrics}, run {request.run_id}, triggered by "
-        f"{request.triggered_by}). Approve: {request.approve_command}"
+        f"{request.triggered_by}). " + (f"Review and decide: {link} . Or approve: " if link else "Approve: ")
+        + request.approve_command
     )
 
 

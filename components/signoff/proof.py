@@ -24,7 +24,7 @@ import tempfile
 from components.model_digest import folder_files
 from components.model_digest import manifest as files_manifest
 from components.model_digest import root_digest
-from components.signoff import keys
+from components.signoff import keys, passkeys
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -90,6 +90,18 @@ def envelope(signed: dict, private_key) -> str:
     }, indent=2)
 
 
+def passkey_envelope(signed: dict, passkey: keys.Passkey, assertion: dict) -> str:
+    """The statement, signed by a passkey: `assertion` is the browser's
+    (authenticatorData, clientDataJSON, signature; base64url, as WebAuthn gives them)."""
+    as_base64 = {k: base64.b64encode(passkeys.from_b64url(assertion[k])).decode()
+                 for k in ("authenticatorData", "clientDataJSON", "signature")}
+    return json.dumps({
+        "payloadType": PAYLOAD_TYPE,
+        "payload": base64.b64encode(canonical(signed)).decode(),
+        "signatures": [{"keyid": passkey.key_id, "sig": as_base64.pop("signature"), "webauthn": as_base64}],
+    }, indent=2)
+
+
 def open_envelope(text: str, keyring: keys.Keyring) -> tuple[dict, str]:
     """The statement and the keyring's name for its signer; ProofFailed if the
     envelope is unreadable, its key is not listed, or its signature is wrong."""
@@ -101,16 +113,31 @@ def open_envelope(text: str, keyring: keys.Keyring) -> tuple[dict, str]:
         signed = json.loads(payload)
     except (ValueError, KeyError, TypeError):
         raise ProofFailed("the signed decision is unreadable (corrupted or truncated)") from None
-    public, name = keyring.key_for(keyid)
-    if public is None:
-        raise ProofFailed(f"the decision is signed by key {keyid}, which {keyring.describe()} does not list")
-    if found.get("payloadType") != PAYLOAD_TYPE or not keys.verifies(public, sig, pae(PAYLOAD_TYPE, payload)):
-        raise ProofFailed(f"the signature by {name}'s key does not verify: the decision was changed after signing")
+    message = pae(PAYLOAD_TYPE, payload)
+    if "webauthn" in signature:
+        name = _passkey_signer(keyring, keyid, message, sig, signature["webauthn"])
+    else:
+        public, name = keyring.key_for(keyid)
+        if public is None:
+            raise ProofFailed(f"the decision is signed by key {keyid}, which {keyring.describe()} does not list")
+        if not keys.verifies(public, sig, message):
+            raise ProofFailed(f"the signature by {name}'s key does not verify: the decision was changed after signing")
     # The key also signs model-signing bundles, DSSE envelopes of another predicate.
-    if (not isinstance(signed, dict) or signed.get("_type") != STATEMENT_TYPE
-            or signed.get("predicateType") != PREDICATE_TYPE or signed["predicate"].get("key_id") != keyid):
+    if (found.get("payloadType") != PAYLOAD_TYPE or not isinstance(signed, dict)
+            or signed.get("_type") != STATEMENT_TYPE or signed.get("predicateType") != PREDICATE_TYPE
+            or signed["predicate"].get("key_id") != keyid):
         raise ProofFailed(f"what {name}'s key signed is not a Tollgate sign-off decision")
     return signed, name
+
+
+def _passkey_signer(keyring: keys.Keyring, keyid: str, message: bytes, sig: bytes, webauthn) -> str:
+    passkey = keyring.passkey_for(keyid)
+    if passkey is None:
+        raise ProofFailed(f"the decision is signed by passkey {keyid}, which {keyring.describe()} does not list")
+    problem = passkeys.assertion_problem(passkey, message, sig, webauthn if isinstance(webauthn, dict) else {})
+    if problem:
+        raise ProofFailed(f"the passkey signature by {passkey.name}: {problem}")
+    return passkey.name
 
 
 def compare_files(signed: dict[str, str], found: dict[str, str], where: str) -> None:

@@ -335,6 +335,15 @@ def record_release(store, pipeline: str, values: dict) -> None:
         pass  # recorded already, by a release that raced this one or before a crash
 
 
+def review_link(request: Request) -> str:
+    """The model's page on the review desk, when the run's config names where the desk is (ui.base_url)."""
+    try:
+        base = json.loads(request.config or "{}").get("ui", {}).get("base_url", "")
+    except (ValueError, AttributeError):
+        return ""
+    return f"{base.rstrip('/')}/models/{request.model_id}" if base else ""
+
+
 def signoff_state(store, model_id: int) -> dict | None:
     """The model's latest request and its decision, as JSON-ready data."""
     requests = requests_for_model(store, model_id) if model_id else []
@@ -354,4 +363,5 @@ def signoff_state(store, model_id: int) -> dict | None:
         "comment": decision.comment if decision else None,
         "approve_command": request.approve_command,
         "release_command": request.release_command,
+        "review_url": review_link(request),
     }

@@ -18,4 +18,6 @@ def config_from_args(args: argparse.Namespace) -> TollgateConfig:
         span=getattr(args, "span", None),
         trainer__train_steps=getattr(args, "train_steps", None),
         signoff__timeout_seconds=getattr(args, "signoff_timeout", None),
+        ui__host=getattr(args, "ui_host", None),
+        ui__port=getattr(args, "ui_port", None),
     )

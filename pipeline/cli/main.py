@@ -12,13 +12,13 @@ import sys
 import threading
 import types
 
-from pipeline.cli import continuous, init, lineage, proof, run, search, signoff
+from pipeline.cli import continuous, init, lineage, proof, run, search, signoff, ui
 from pipeline.cli.common import EXIT_USER_ERROR, config_from_args
 from pipeline.cli.render import finish
 from pipeline.environment import prepare_process
 from pipeline.errors import TollgateError
 
-GROUPS = (init, run, signoff, proof, lineage, search, continuous)
+GROUPS = (init, run, signoff, proof, lineage, search, continuous, ui)
 # Backends that add commands of their own, reached by name: the pipeline
 # package never imports them, they plug in over it.
 PLUGINS = ("kubeflow.commands",)

@@ -28,6 +28,7 @@ def _signoff_lines(signoff: dict | None) -> list[str]:
             f"sign-off  PENDING (request {signoff['request_id']}); nothing is pushed until approved",
             f"          approve: {signoff['approve_command']}",
             f"          release: {signoff['release_command']}",
+            *([f"          review:  {signoff['review_url']}"] if signoff.get("review_url") else []),
         ]
     return [f"sign-off  {signoff['status']} by {signoff['approver']} at {signoff['decided_at']}"]
 

@@ -8,6 +8,7 @@ Text stays text (svg.fonttype none), so charts are small and searchable.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 
@@ -35,6 +36,19 @@ def _svg(figure) -> str:
     return re.sub(r'\s(width|height)="[\d.]+pt"', "", text[text.index("<svg"):], count=2)
 
 
+def _remembered(draw):
+    """A chart is a pure function of its values, and drawing one takes tens of
+    milliseconds: the review desk draws each once per process (lists become tuples)."""
+    cached = functools.lru_cache(maxsize=2048)(draw)
+
+    @functools.wraps(draw)
+    def chart(*args):
+        return cached(*(tuple(a) if isinstance(a, list) else a for a in args))
+
+    return chart
+
+
+@_remembered
 def sparkline(heights: list[float]) -> str:
     """A tiny bar chart of a distribution, to sit in a table cell."""
     figure = _figure(1.9, 0.38)
@@ -44,6 +58,7 @@ def sparkline(heights: list[float]) -> str:
     return _svg(figure)
 
 
+@_remembered
 def slice_bars(rows: list[tuple[str, float, float | None]], metric: str, floor: float | None) -> str:
     """One bar per slice for the candidate, the baseline as a grey tick, the value threshold as a red line."""
     height = 0.28 * len(rows) + 0.85  # inches: a row per slice, room for the axis and legend

@@ -8,6 +8,7 @@ top to bottom, so it fits the page; each node links to its row of facts.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,11 +38,17 @@ def to_dot(nodes: dict, edges: list) -> str:
 
 def to_svg(nodes: dict, edges: list) -> str:
     """The graph laid out by Graphviz, as an inline <svg>."""
+    return _laid_out(to_dot(nodes, edges))
+
+
+@functools.lru_cache(maxsize=512)
+def _laid_out(graph: str) -> str:
+    """A pure function of the DOT text, remembered: the review desk draws a model's graph once."""
     dot = shutil.which("dot")
     if dot is None:
         raise TollgateError("Graphviz is not installed, and it draws the lineage graph; `make setup` installs it "
                             "(on Debian: apt-get install graphviz)")
-    drawn = subprocess.run([dot, "-Tsvg"], input=to_dot(nodes, edges), capture_output=True, text=True, check=True)
+    drawn = subprocess.run([dot, "-Tsvg"], input=graph, capture_output=True, text=True, check=True)
     return drawn.stdout[drawn.stdout.index("<svg"):]
 
 
@@ -101,6 +108,13 @@ def _graph(svg: str, nodes: dict) -> str:
 
 def write_model_report(path: Path, lineage: ModelLineage, nodes: dict, svg: str) -> Path:
     """`nodes` (see `pipeline.lineage.graph`) and `svg` are the lineage graph."""
+    lede, badges, sections = model_card(lineage, nodes, svg)
+    return write_page(path, page("Model card", f"Model {lineage.model.id}", lede, sections, badges))
+
+
+def model_card(lineage: ModelLineage, nodes: dict, svg: str) -> tuple[str, list[str], list[str]]:
+    """The card's lede, badges and sections (HTML, every value escaped): the
+    file, and the review desk's page of the model."""
     evaluation, signoff = lineage.evaluation, lineage.signoff or {}
     blessed = evaluation.blessed if evaluation else None
     badges = [badge({True: "blessed", False: "not blessed", None: "not evaluated"}[blessed],
@@ -127,5 +141,5 @@ def write_model_report(path: Path, lineage: ModelLineage, nodes: dict, svg: str)
         section("Training data", statistics_table(lineage.statistics.uri if lineage.statistics else None),
                 "statistics"),
     ]
-    return write_page(path, page("Model card", f"Model {lineage.model.id}", lede, sections, badges))
+    return lede, badges, sections
 

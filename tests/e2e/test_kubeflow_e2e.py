@@ -29,6 +29,8 @@ CONFIG = """
 train_steps = 50
 [embeddings]
 enabled = false
+[ui]
+base_url = "https://desk.example.com"
 """
 
 
@@ -143,6 +145,7 @@ def test_each_gate_writes_what_the_kfp_ui_draws(story):
     assert serving.read_text().startswith("## Serving check: within budget") and "| tflite |" in serving.read_text()
     _, waiting = _ui(root, first, "signoff", "signoff")
     assert waiting.read_text().startswith("## Sign-off: awaiting a decision") and f"approve {m1}" in waiting.read_text()
+    assert f"(https://desk.example.com/models/{m1})" in waiting.read_text()  # the review desk's page
     _, decided = _ui(root, release, "signoff", "signoff")
     assert decided.read_text().startswith("## Sign-off: approved by alice")
     _, published = _ui(root, release, "publish", "release")

@@ -1,17 +1,12 @@
 """Proof of sign-off against the attacks it exists for, on SQLite and on the
 suite's MariaDB: each ends with nothing released, one readable line naming
-what failed, and a non-zero exit.
-
-The story, once per store: a team keyring lists alice, bob and carol (keys
-made with `tollgate keygen`); carol triggers every run. Model A is approved
-by alice and released; model B awaits sign-off. Each test starts from a copy
-of that moment (the state folder, and the database for MariaDB).
+what failed, and a non-zero exit. The story is tests/e2e/proof_story.py's:
+alice approved and released model A; model B awaits sign-off.
 """
 
 import base64
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -20,75 +15,15 @@ import pytest
 
 from components.model_digest import SERVING_SUBDIR
 from components.signoff import decisions, keys, records
-from tests.e2e.project import Project
+from tests.e2e.proof_story import Story
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900), pytest.mark.usefixtures("mysql_password")]
-PEOPLE = ("alice", "bob", "carol")
-
-
-class Story:
-    def __init__(self, project: Project, server, database: str):
-        self.project, self.server, self.database = project, server, database
-        self.saved = project.root / "saved"
-
-    def key(self, name: str) -> str:
-        return str(self.project.root / "people" / f"{name}.pem")
-
-    def as_(self, name: str, *args: str, expect: int = 0):
-        return self.project.tollgate(*args, "--key", self.key(name), user=name, expect=expect)
-
-    def save(self) -> None:
-        shutil.copytree(self.project.home, self.saved)
-        if self.server:
-            self.server.dump(self.database, self.project.root / "saved.sql")
-
-    def restore(self) -> None:
-        shutil.rmtree(self.project.home)
-        shutil.copytree(self.saved, self.project.home)
-        if self.server:
-            self.server.load(self.database, self.project.root / "saved.sql")
-
-    def sql(self, statement: str) -> None:
-        """What anyone who can write to the store can do."""
-        if self.server:
-            self.server.sql(f"USE `{self.database}`; {statement}")
-            return
-        with sqlite3.connect(self.project.home / "metadata.sqlite") as connection:
-            connection.execute(statement)
-
-    def request_and_decision(self, model: int):
-        store = self.project.store()
-        request = records.requests_for_model(store, model)[-1]
-        return request, records.decision_for(store, request.id)
-
-
-@pytest.fixture(scope="module", params=["sqlite", "mariadb"])
-def story(request, tmp_path_factory):
-    root = tmp_path_factory.mktemp(f"proof-{request.param}")
-    server = request.getfixturevalue("mariadb") if request.param == "mariadb" else None
-    store = server.config(f"proof_{request.param}") if server else ""
-    config = (store + f'[signoff]\nkeyring = "{root / "keyring"}"\napprovers = ["alice", "bob", "carol"]\n'
-              "[trainer]\ntrain_steps = 100\n"
-              # B must reach the sign-off whatever its AUC: its subject is the proof, not the model.
-              '[[evaluator.metrics]]\nname = "auc"\nthreshold = 0.5\nmax_change = 1.0\n')
-    story = Story(Project(root, config), server, f"proof_{request.param}")
-    # Each person makes their key; the team adds the printed lines to its keyring.
-    made = [story.project.tollgate("keygen", "--name", name, "--key", story.key(name), user=name) for name in PEOPLE]
-    (root / "keyring").write_text("# reviewed like code\n" + "".join(m.splitlines()[-1] + "\n" for m in made))
-    a = story.project.run()["model_id"]
-    story.as_("alice", "approve", str(a), "--comment", "slices hold")
-    story.project.tollgate("release", str(a))
-    b = story.project.tollgate("run", "--data", str(story.project.data), "--train-steps", "120", "--json")
-    assert b["status"] == "awaiting sign-off", b
-    story.models = {"A": a, "B": b["model_id"]}
-    story.save()
-    return story
 
 
 @pytest.fixture
-def fresh(story):
-    story.restore()
-    return story
+def fresh(proof_story):
+    proof_story.restore()
+    return proof_story
 
 
 def refused(story: Story, model: int, words: str) -> None:

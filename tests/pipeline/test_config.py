@@ -65,6 +65,9 @@ def test_home_comes_from_the_environment(monkeypatch, tmp_path):
         ("[metadata]\nbackend = 'oracle'\n", "metadata.backend must be"),
         ("trainer = 3\n", "must be a table"),
         ("[trainer\n", "is not valid TOML"),
+        ("[ui]\nhost = '0.0.0.0'\n", "ui.host 0.0.0.0 is reachable from other machines: set ui.tls_cert"),
+        ("[ui]\ntls_cert = 'c.pem'\n", "ui.tls_cert and ui.tls_key go together"),
+        ("[ui]\nbase_url = 'desk.example.com'\n", "ui.base_url must start with http:// or https://"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path, text, message):

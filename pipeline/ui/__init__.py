@@ -1,0 +1,1 @@
+"""The review desk: `tollgate ui`, a small web app over the store and the state folder."""

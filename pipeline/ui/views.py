@@ -1,0 +1,142 @@
+"""What each page of the review desk shows, read from the store and the
+state folder: plain values for the templates, which escape every one of them
+(the model card's sections come already escaped from pipeline/reports/)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import HTTPException
+
+from components.metrics import summary_metric
+from components.signoff import decisions, keys, records
+from pipeline.config import TollgateConfig
+from pipeline.errors import TollgateError
+from pipeline.lineage.chain import check_chain
+from pipeline.lineage.graph import model_graph
+from pipeline.lineage.model import audit, model_lineage, resolve_model
+from pipeline.lineage.proof import proof_of, trust_of
+from pipeline.lineage.runs import list_runs, run_record
+from pipeline.lineage.signoff import latest_request
+from pipeline.lineage.store import store_for
+from pipeline.lineage.verify import verify
+from pipeline.reports.model_card import model_card, to_svg
+from pipeline.reports.page import STYLE
+
+RUNNING_REFRESH = 3  # seconds between reloads of a run still going
+
+
+class Views:
+    def __init__(self, config: TollgateConfig):
+        self.config = config
+
+    def shell(self) -> dict:
+        backend = self.config.metadata.backend
+        where = self.config.sqlite_path if backend == "sqlite" else f"{backend} {self.config.metadata.database}"
+        return {"style": STYLE, "pipeline": self.config.pipeline_name, "store": f"the {where} store"}
+
+    def may_decide(self, name: str) -> bool:
+        approvers = self.config.signoff.approvers
+        return not approvers or name in approvers
+
+    def _report(self, run_id: str) -> str | None:
+        path = self.config.run_report(run_id)
+        return path.name if path.is_file() else None
+
+    def runs(self) -> dict:
+        found = list_runs(store_for(self.config), self.config.pipeline_name)
+        return {"runs": found, "reports": {r.run_id: self._report(r.run_id) for r in found}}
+
+    def run(self, run_id: str) -> dict:
+        record = run_record(store_for(self.config), run_id)
+        if record is None:
+            raise HTTPException(404, f"no run {run_id} of {self.config.pipeline_name} in the store")
+        going = any(s.state == "running" for s in record.steps) or record.status == "incomplete"
+        return {"run": record, "report": self._report(run_id), "refresh": RUNNING_REFRESH if going else 0,
+                "lede": f"{record.status}; started {record.started}"}
+
+    def pending(self) -> dict:
+        return {"requests": records.pending_requests(store_for(self.config)), "metric_of": _metric_of}
+
+    def review(self, model_id: int) -> dict:
+        store, trusted = store_for(self.config), trust_of(self.config)
+        resolve_model(store, str(model_id))  # one line naming what is wrong with the id
+        lineage = model_lineage(store, model_id, trusted)
+        nodes, edges = model_graph(store, lineage)
+        lede, badges, sections = model_card(lineage, nodes, to_svg(nodes, edges))
+        history = []
+        for request in records.requests_for_model(store, model_id):
+            decision = records.decision_for(store, request.id)
+            proof = proof_of(request, decision, trusted) if decision else None
+            history.append({"request": request, "decision": decision, "proof": proof})
+        awaiting = next((h["request"] for h in history if h["decision"] is None), None)
+        # What `tollgate verify MODEL` says, served copies included, once a decision exists.
+        checked = verify(self.config, str(model_id)) if any(h["decision"] for h in history) else None
+        approvers = ", ".join(self.config.signoff.approvers) or "the approvers"
+        return {"lede": lede, "badges": badges, "sections": sections, "history": history,
+                "awaiting": awaiting, "approvers": approvers, "passkeys": trusted.keyring.passkeys,
+                "checked": checked}
+
+    def audit(self) -> dict:
+        store, trusted = store_for(self.config), trust_of(self.config)
+        return {"entries": audit(store, None, trusted),
+                "chain": check_chain(store, self.config.pipeline_name, trusted.keyring)}
+
+    def keyring(self) -> keys.Keyring:
+        return trust_of(self.config).keyring
+
+    def passkeys_of(self, name: str) -> list[keys.Passkey]:
+        return self.keyring().passkeys_of(name)
+
+    def passkey(self, name: str) -> dict:
+        keyring = self.keyring()
+        return {"passkeys": keyring.passkeys_of(name), "keyring": keyring.describe(),
+                "local": keyring.trusted_on_first_use}
+
+    def add_passkey(self, passkey: keys.Passkey) -> dict:
+        """A local keyring takes a person's first passkey; a team adds the line to its reviewed one."""
+        keyring = self.keyring()
+        if not keyring.trusted_on_first_use:
+            return {"added": False, "keyring": str(keyring.path)}
+        try:
+            keys.save(keys.with_passkey(keyring, passkey))
+        except keys.KeyProblem as problem:
+            raise TollgateError(str(problem)) from None
+        return {"added": True, "keyring": str(keyring.path)}
+
+    def passkey_statement(self, model_id: int, name: str, verdict: str, comment: str):
+        """The statement `name`'s passkey is asked to sign, and that passkey."""
+        store, trusted = store_for(self.config), trust_of(self.config)
+        [passkey, *_] = trusted.keyring.passkeys_of(name) or [None]
+        if passkey is None:
+            raise TollgateError(f"{trusted.keyring.describe()} lists no passkey for {name}: register one on "
+                                "the passkey page, and have its line added to the keyring")
+        try:
+            return decisions.passkey_statement(store, latest_request(store, model_id), verdict, passkey, comment,
+                                               trusted), passkey
+        except records.SignOffRefused as refused:
+            raise TollgateError(str(refused)) from None
+
+    def record(self, model_id: int, statement: dict, envelope: str) -> records.Decision:
+        store = store_for(self.config)
+        try:
+            return decisions.record_passkey_decision(store, latest_request(store, model_id), statement, envelope,
+                                                     trust_of(self.config))
+        except (records.SignOffRefused, decisions.ProofFailed) as refused:
+            raise TollgateError(str(refused)) from None
+
+    def report_path(self, name: str) -> Path:
+        """A page under the state folder's reports; nothing outside it (no `..`, no link out)."""
+        root = self.config.reports_dir.resolve()
+        path = (root / name).resolve()
+        if not path.is_relative_to(root) or not path.is_file() or path.suffix != ".html" or os.sep in name:
+            raise HTTPException(404, f"no report {name!r} in the state folder's reports")
+        return path
+
+
+def _metric_of(request: records.Request) -> str:
+    summary = request.eval_summary or {}
+    metric = summary_metric(summary)
+    value = (summary.get("overall") or {}).get(metric.key)
+    return f"{metric.name} {'n/a' if value is None else f'{value:.4f}'}"

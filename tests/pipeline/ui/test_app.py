@@ -1,0 +1,58 @@
+"""The desk's app in this process (Starlette's test client speaks HTTP to
+it directly) over an empty store: what needs no trained model. The review
+of real models, passkeys and every attack on both stores are in
+tests/e2e/test_review_desk_e2e.py."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.config_file import load_config
+from pipeline.ui.app import create_app
+
+
+def desk(tmp_path, **ui) -> TestClient:
+    config = load_config(None, home=str(tmp_path / "home"), **{f"ui__{k}": v for k, v in ui.items()},
+                         signoff__approvers=["alice@example.com"])
+    return TestClient(create_app(config), follow_redirects=False)
+
+
+def test_behind_kubeflows_proxy_the_person_is_the_header_and_nothing_else(tmp_path):
+    client = desk(tmp_path, user_header="kubeflow-userid")
+    page = client.get("/pending", headers={"kubeflow-userid": "alice@example.com"})
+    assert page.status_code == 200 and "alice@example.com" in page.text and "(viewer)" not in page.text
+    assert "Log out" not in page.text  # the proxy's session, not the desk's
+    viewer = client.get("/pending", headers={"kubeflow-userid": "bob@example.com"})
+    assert "bob@example.com (viewer)" in viewer.text
+    refused = client.get("/pending")
+    assert refused.status_code == 401 and "kubeflow-userid" in refused.text
+    assert client.get("/login").status_code == 303  # no accounts, no login form
+
+
+def test_behind_the_proxy_a_post_still_needs_the_persons_csrf_token(tmp_path):
+    client = desk(tmp_path, user_header="kubeflow-userid")
+    alice, bob = ({"kubeflow-userid": name} for name in ("alice@example.com", "bob@example.com"))
+    token = client.get("/passkey", headers=alice).text.split('data-csrf="', 1)[1].split('"', 1)[0]
+    refused = client.post("/passkey/options", json={}, headers=alice)
+    assert refused.status_code == 403 and "CSRF" in refused.json()["error"]
+    forged = client.post("/passkey/options", json={}, headers={**bob, "X-CSRF-Token": token})
+    assert forged.status_code == 403  # alice's token is not bob's
+    options = client.post("/passkey/options", json={}, headers={**alice, "X-CSRF-Token": token})
+    assert options.status_code == 200 and options.json()["rp"]["id"] == "testserver"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\\\evil.example"])
+def test_a_login_never_sends_the_browser_to_another_site(tmp_path, target):
+    from pipeline.ui.accounts import Accounts
+
+    client = desk(tmp_path)
+    Accounts(tmp_path / "home" / "ui" / "accounts.json").add("alice", "a long enough secret")
+    form = client.get("/login").text
+    csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    answer = client.post("/login", data={"name": "alice", "password": "a long enough secret", "csrf": csrf,
+                                         "next": target})
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+def test_the_session_cookie_is_httponly_and_samesite(tmp_path):
+    cookie = desk(tmp_path).get("/login").headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
