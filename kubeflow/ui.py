@@ -8,11 +8,12 @@ reports (`pipeline/reports/`); everything is read back from the store.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from components import artifact_types
 from components.results import read_curve
-from components.signoff.records import signoff_state
+from components.signoff.records import review_link, signoff_state
 from kubeflow.node import NodeTask
 from pipeline.lineage import serving as serving_text
 from pipeline.lineage.data import json_prop, prop
@@ -84,12 +85,20 @@ def _signoff_text(task: NodeTask) -> str:
     lines = [f"- model: {record.model_id} (`{state['model_digest']}`)", "- Evaluator: blessed",
              f"- triggered by: {state['triggered_by']}"]
     if state["status"] == "pending":
-        review = [f"- review and decide: [model {record.model_id} on the review desk]({state['review_url']})"]
-        return "\n".join(["## Sign-off: awaiting a decision", "", *lines, *(review if state["review_url"] else []),
+        link = review_link(_desk_address(task), record.model_id)
+        review = [f"- review and decide: [model {record.model_id} on the review desk]({link})"] if link else []
+        return "\n".join(["## Sign-off: awaiting a decision", "", *lines, *review,
                           f"- approve: `{state['approve_command']}`", f"- then release: `{state['release_command']}`", ""])
     verdict = {"approve": "approved", "reject": "rejected"}[state["status"]]
     return "\n".join([f"## Sign-off: {verdict} by {state['approver']}", "", *lines,
                       f"- decided at: {state['decided_at']}", f"- comment: {state['comment'] or '-'}", ""])
+
+
+def _desk_address(task: NodeTask) -> str:
+    """ui.base_url of the config this pipeline was compiled with (the SignOff
+    node's own parameter), never one read back from the store."""
+    run_config = task.node.parameters.parameters["run_config"].field_value.string_value
+    return json.loads(run_config or "{}").get("ui", {}).get("base_url", "")
 
 
 def signoff(task: NodeTask, status) -> None:

@@ -58,7 +58,7 @@ def find_or_request(store, model, summary: dict, serving, params: dict) -> recor
         serving_uri=serving.uri,
         targets=serving.get_string_custom_property("targets"),
     )
-    notify(params["notifier"], request)
+    notify(params["notifier"], request, json.loads(params["run_config"]).get("ui", {}).get("base_url", ""))
     return request
 
 

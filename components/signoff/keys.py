@@ -12,8 +12,8 @@ A passkey registered on the review desk has a line of its own, with its
 credential id and the site (WebAuthn's relying party) it signs for:
 
     alice passkey MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE... CREDENTIAL_ID localhost
- A
-team keeps its keyring in its repository and reviews changes to it like code.
+
+A team keeps its keyring in its repository and reviews changes to it like code.
 With none configured, a single user's state folder holds a local keyring to
 which a key is added the first time it signs (trust on first use).
 """
@@ -204,6 +204,11 @@ def _entries(text: str, path: Path) -> tuple[tuple, tuple]:
             raise KeyProblem(f"keyring {path} line {number} is not `NAME ec-p256 PUBLICKEY` (as `tollgate keygen` "
                              "prints it) nor `NAME passkey PUBLICKEY CREDENTIAL SITE` (as the review desk does)")
         entries.append((fields[0], fields[2]))
+    listed = [key for _, key in entries] + [p.key for p in passkeys]
+    if len(set(listed)) != len(listed):
+        # One key under two names, or as a key file and a passkey, would let
+        # one of them speak for the other, or a check choose the weaker path.
+        raise KeyProblem(f"keyring {path} lists one public key twice; each key belongs to one person, once")
     return tuple(entries), tuple(passkeys)
 
 
@@ -221,16 +226,17 @@ def load_keyring(path: Path, trusted_on_first_use: bool) -> Keyring:
 
 def with_key(keyring: Keyring, name: str, public_key) -> Keyring:
     """A local keyring with a key it has not seen; a name keeps its first key."""
-    if any(listed == name for listed, _ in keyring.entries):
+    if any(listed == name for listed, _ in keyring.entries) or keyring.passkeys_of(name):
         raise KeyProblem(f"{keyring.describe()} already lists another key as {name!r}; "
                          f"sign with {name}'s key, or use another name")
     return dataclasses.replace(keyring, entries=keyring.entries + ((name, public_text(public_key)),))
 
 
 def with_passkey(keyring: Keyring, passkey: Passkey) -> Keyring:
-    """A local keyring with a person's first passkey; a name keeps its first one."""
-    if keyring.passkeys_of(passkey.name):
-        raise KeyProblem(f"{keyring.describe()} already lists a passkey for {passkey.name!r}")
+    """A local keyring with a person's first passkey; a name keeps its first key of either kind."""
+    if keyring.passkeys_of(passkey.name) or any(listed == passkey.name for listed, _ in keyring.entries):
+        raise KeyProblem(f"{keyring.describe()} already lists a key for {passkey.name!r}")
+    _entries(passkey.line(), keyring.path)  # the line must read back, as the next reader will read it
     return dataclasses.replace(keyring, passkeys=keyring.passkeys + (passkey,))
 
 

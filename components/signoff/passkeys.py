@@ -5,7 +5,8 @@ the decision's DSSE pre-authentication encoding. The authenticator signs
 its authenticator data followed by the sha256 of the client data, which
 holds that challenge. So anyone with the keyring checks a passkey decision
 without the desk: the signature with the listed key, the challenge against
-the statement, the site against the passkey's, and that a person was there.
+the statement, the site against the passkey's, and that its owner was there
+and verified by the authenticator (user presence and verification flags).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import urllib.parse
 
 from components.signoff import keys
 
-USER_PRESENT = 0x01
+USER_PRESENT, USER_VERIFIED = 0x01, 0x04
 
 
 def challenge(message: bytes) -> bytes:
@@ -45,13 +46,18 @@ def assertion_problem(passkey: keys.Passkey, message: bytes, signature: bytes, w
         return "it is not a WebAuthn assertion"
     if client.get("challenge") != b64url(challenge(message)):
         return "the passkey signed another statement than this decision"
-    host = urllib.parse.urlparse(str(client.get("origin", ""))).hostname or ""
+    try:
+        host = urllib.parse.urlparse(str(client.get("origin", ""))).hostname or ""
+    except ValueError:
+        return "its origin is unreadable"
     if host != passkey.rp_id and not host.endswith("." + passkey.rp_id):
         return f"it was signed on {client.get('origin')}, not for {passkey.rp_id}"
     if len(authenticator) < 37 or authenticator[:32] != hashlib.sha256(passkey.rp_id.encode()).digest():
         return f"the authenticator signed for another site than {passkey.rp_id}"
     if not authenticator[32] & USER_PRESENT:
         return "the authenticator says no person was present"
+    if not authenticator[32] & USER_VERIFIED:
+        return "the authenticator did not verify its owner (PIN or biometric)"
     if not keys.verifies(passkey.public_key(), signature, authenticator + hashlib.sha256(client_json).digest()):
         return "the passkey's signature does not verify: the decision was changed after signing"
     return None

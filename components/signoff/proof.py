@@ -130,6 +130,14 @@ def open_envelope(text: str, keyring: keys.Keyring) -> tuple[dict, str]:
     return signed, name
 
 
+def signed_with_passkey(text: str) -> bool:
+    """Whether an envelope that opened was signed by a passkey (so it carries no model-signing bundle)."""
+    try:
+        return "webauthn" in json.loads(text)["signatures"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return False
+
+
 def _passkey_signer(keyring: keys.Keyring, keyid: str, message: bytes, sig: bytes, webauthn) -> str:
     passkey = keyring.passkey_for(keyid)
     if passkey is None:

@@ -335,13 +335,10 @@ def record_release(store, pipeline: str, values: dict) -> None:
         pass  # recorded already, by a release that raced this one or before a crash
 
 
-def review_link(request: Request) -> str:
-    """The model's page on the review desk, when the run's config names where the desk is (ui.base_url)."""
-    try:
-        base = json.loads(request.config or "{}").get("ui", {}).get("base_url", "")
-    except (ValueError, AttributeError):
-        return ""
-    return f"{base.rstrip('/')}/models/{request.model_id}" if base else ""
+def review_link(base_url: str, model_id: int) -> str:
+    """The model's page on the review desk at `base_url` (ui.base_url of the
+    caller's own config, never one read from the store); empty without one."""
+    return f"{base_url.rstrip('/')}/models/{model_id}" if base_url else ""
 
 
 def signoff_state(store, model_id: int) -> dict | None:
@@ -363,5 +360,4 @@ def signoff_state(store, model_id: int) -> dict | None:
         "comment": decision.comment if decision else None,
         "approve_command": request.approve_command,
         "release_command": request.release_command,
-        "review_url": review_link(request),
     }

@@ -6,6 +6,7 @@ import json
 import sys
 
 from pipeline.cli.common import EXIT_RUN_FAILED
+from components.signoff.records import review_link
 from pipeline.lineage import serving
 
 
@@ -20,7 +21,7 @@ def _verdict(blessed: bool | None) -> str:
     return "BLESSED" if blessed else "NOT BLESSED: below the evaluation thresholds, so nothing was pushed"
 
 
-def _signoff_lines(signoff: dict | None) -> list[str]:
+def _signoff_lines(signoff: dict | None, review: str) -> list[str]:
     if not signoff:
         return []
     if signoff["status"] == "pending":
@@ -28,12 +29,12 @@ def _signoff_lines(signoff: dict | None) -> list[str]:
             f"sign-off  PENDING (request {signoff['request_id']}); nothing is pushed until approved",
             f"          approve: {signoff['approve_command']}",
             f"          release: {signoff['release_command']}",
-            *([f"          review:  {signoff['review_url']}"] if signoff.get("review_url") else []),
+            *([f"          review:  {review}"] if review else []),
         ]
     return [f"sign-off  {signoff['status']} by {signoff['approver']} at {signoff['decided_at']}"]
 
 
-def print_summary(summary) -> None:
+def print_summary(summary, base_url: str = "") -> None:
     run = summary.to_json()
     overall = run["metrics"]["overall"]
     worst = run["metrics"]["worst_slice"]
@@ -50,7 +51,7 @@ def print_summary(summary) -> None:
         )
     lines += [f"verdict   {_verdict(summary.blessed)}"]
     lines += [f"serving   {line}" for line in serving.lines(run["serving"])]
-    lines += _signoff_lines(run["signoff"])
+    lines += _signoff_lines(run["signoff"], review_link(base_url, run["model_id"]))
     lines += [f"pushed    {run['pushed'] or '-'}", f"report    {run['report']}", f"log       {run['log']}"]
     print("\n".join(lines))
 
@@ -61,8 +62,9 @@ def print_failure(failure) -> None:
         print(f"  {line}", file=sys.stderr)
 
 
-def finish(run, as_json: bool) -> int:
-    """Runs `run` (a run or a replay), then prints its summary or its failure."""
+def finish(run, as_json: bool, base_url: str = "") -> int:
+    """Runs `run` (a run or a replay), then prints its summary (with a link to
+    the review desk at `base_url`, if a sign-off waits) or its failure."""
     from pipeline.local.summary import RunFailed
 
     try:
@@ -73,5 +75,5 @@ def finish(run, as_json: bool) -> int:
     if as_json:
         print(json.dumps(summary.to_json(), indent=2))
     else:
-        print_summary(summary)
+        print_summary(summary, base_url)
     return 0

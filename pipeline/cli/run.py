@@ -29,7 +29,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"({data.rows:,} rows in {len(data.files)} file(s)); state in {config.home_dir}",
         file=sys.stderr,
     )
-    return finish(lambda: run_pipeline(config, checked=data), args.json)
+    return finish(lambda: run_pipeline(config, checked=data), args.json, config.ui.base_url)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

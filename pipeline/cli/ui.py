@@ -48,7 +48,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     ui = config.ui
     scheme = "https" if ui.tls_cert else "http"
-    print(f"the review desk: {scheme}://{ui.host}:{ui.port}/  (Ctrl-C stops it)", flush=True)
+    # A passkey's site is a domain, never an address: on loopback, the desk is localhost.
+    host = "localhost" if ui.host in ("127.0.0.1", "::1", "localhost") else ui.host
+    print(f"the review desk: {ui.base_url or f'{scheme}://{host}:{ui.port}'}/  (listening on {ui.host}:{ui.port}; "
+          "Ctrl-C stops it)", flush=True)
     uvicorn.run(create_app(config), host=ui.host, port=ui.port, log_level="warning",
                 ssl_certfile=ui.tls_cert or None, ssl_keyfile=ui.tls_key or None)
     return 0

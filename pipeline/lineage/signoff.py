@@ -31,7 +31,7 @@ def latest_request(store, model_id: int) -> records.Request:
     return requests[-1]
 
 
-def _policy(request: records.Request) -> records.Policy:
+def run_policy(request: records.Request) -> records.Policy:
     """The policy of the run that asked: an approver cannot pick a laxer config."""
     signoff = from_json(request.config, f"request {request.id}").signoff
     return records.Policy(signoff.approvers, signoff.allow_self_approval)
@@ -53,7 +53,7 @@ def decide(config: TollgateConfig, model_id: int, decision: str, comment: str,
     Both policies hold: this config's, which every check uses, and the run's."""
     store = store_for(config)
     request = latest_request(store, model_id)
-    policy = _policy(request)
+    policy = run_policy(request)
     try:
         # Refused before anyone's key is made or read.
         records.refuse_if_decided(store, request)

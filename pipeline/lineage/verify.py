@@ -96,7 +96,7 @@ def _served_folder(config: TollgateConfig, folder: Path, report: Report) -> None
     report.held("policy", f"{name} may approve model {said.get('model_id')}, triggered by {asked.triggered_by}")
     found = report.run("files", lambda: proof.check_files(signed, folder_files(str(folder)), str(folder)))
     report.held("files", f"{len(said['files'])} files in {folder} match the signed manifest")
-    if keyring.passkey_for(said["key_id"]):
+    if proof.signed_with_passkey(envelope):
         # A passkey signs WebAuthn's form only: what was approved is the manifest it signed, checked above.
         report.held("model signing", f"none: {name} approved with a passkey, whose signature covers the manifest")
         return

@@ -30,10 +30,17 @@ def to_dot(nodes: dict, edges: list) -> str:
     lines = ["digraph lineage {", '  rankdir=TB; nodesep=0.25; ranksep=0.35;',
              '  node [fontname="Helvetica", fontsize=11, margin="0.08,0.04"]; edge [color="#7b8794"];']
     for node, (label, kind, _) in sorted(nodes.items()):
-        lines.append(f'  {node} [label="{label}", {_SHAPES[kind]}, URL="#{node}", tooltip="{label}"];')
+        text = _dot_string(label)
+        lines.append(f'  {node} [label="{text}", {_SHAPES[kind]}, URL="#{node}", tooltip="{text}"];')
     lines += [f"  {a} -> {b};" for a, b in edges]
     lines.append("}")
     return "\n".join(lines)
+
+
+def _dot_string(text: str) -> str:
+    """A label from the store inside DOT's quotes: a type name may hold quotes
+    (`", URL="javascript:..."`), and must never become an attribute of its own."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
 def to_svg(nodes: dict, edges: list) -> str:

@@ -12,8 +12,9 @@ import json
 import math
 import os
 import re
+import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -60,9 +61,6 @@ class Accounts:
         os.replace(scratch, self.path)
         return new
 
-    def names(self) -> list[str]:
-        return sorted(self._read())
-
     def check(self, name: str, password: str) -> bool:
         stored = self._read().get(name)
         try:
@@ -72,27 +70,37 @@ class Accounts:
 
 
 class Throttle:
-    """At most `limit` failed logins per key (a name, an address) in `window` seconds."""
+    """At most `limit` login attempts that failed per key (a name, an address)
+    in `window` seconds. An attempt counts from the moment it is let in, so
+    that guesses sent at once cannot all pass while the first is checked."""
 
     def __init__(self, limit: int = 5, window: float = 300.0, clock=time.monotonic):
         self.limit, self.window, self.clock = limit, window, clock
-        self._failures: dict[str, deque] = defaultdict(deque)
+        self._tries: dict[str, deque] = {}
+        self._lock = threading.Lock()
 
-    def wait(self, *keys: str) -> int:
-        """Seconds until any of `keys` may try again; 0 if all may now."""
-        now = self.clock()
-        waits = [0.0]
-        for key in keys:
-            failures = self._failures[key]
-            while failures and failures[0] <= now - self.window:
-                failures.popleft()
-            if len(failures) >= self.limit:
-                waits.append(failures[0] + self.window - now)
-        return math.ceil(max(waits))
+    def attempt(self, *keys: str) -> int:
+        """0, with the attempt counted against each key; else the seconds until one may try again."""
+        with self._lock:
+            now = self.clock()
+            waits = [0.0]
+            for key in keys:
+                tries = self._tries.get(key, deque())
+                while tries and tries[0] <= now - self.window:
+                    tries.popleft()
+                if len(tries) >= self.limit:
+                    waits.append(tries[0] + self.window - now)
+            if max(waits) > 0:
+                return math.ceil(max(waits))
+            for key in keys:
+                self._tries.setdefault(key, deque()).append(now)
+            return 0
 
-    def failed(self, *keys: str) -> None:
-        for key in keys:
-            self._failures[key].append(self.clock())
-
-    def passed(self, name: str) -> None:
-        self._failures.pop(name, None)
+    def passed(self, name: str, *others: str) -> None:
+        """The attempt succeeded: the name starts afresh, and it no longer counts against `others`."""
+        with self._lock:
+            self._tries.pop(name, None)
+            for key in others:
+                tries = self._tries.get(key)
+                if tries:
+                    tries.pop()

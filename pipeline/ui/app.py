@@ -9,9 +9,12 @@ state folder's reports.
 from __future__ import annotations
 
 import html
+import secrets
+import urllib.parse
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,12 +22,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.config import TollgateConfig
 from pipeline.errors import TollgateError
 from pipeline.ui import views
-from pipeline.ui.accounts import Accounts, Throttle
+from pipeline.ui.views import model_in_range
+from pipeline.ui.accounts import NAME, Accounts, Throttle
 from pipeline.ui.people import SESSION_COOKIE, Person, Sessions
 from pipeline.ui.signing import Ceremonies
 from pipeline.ui.signing_routes import add_signing_routes
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Stored text is escaped everywhere; the policy is the second wall: no script
+# runs on a desk page but its own (by nonce), and none on a report it serves.
+DESK_POLICY = ("default-src 'self'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; img-src 'self' data:; "
+               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+FILE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+               "frame-ancestors 'none'; form-action 'none'")
 
 
 class Desk:
@@ -46,7 +56,7 @@ class Desk:
         csrf = self.sessions.csrf(self.holder(request, person)) if person else values.pop("csrf", "")
         return self.templates.TemplateResponse(request, template, {
             "title": title, "person": person, "csrf": csrf, "logout": not self.config.ui.user_header,
-            **self.views.shell(), **values})
+            "nonce": request.state.nonce, **self.views.shell(), **values})
 
     def set_session(self, response, token: str) -> None:
         response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=self.secure,
@@ -56,6 +66,21 @@ class Desk:
 def create_app(config: TollgateConfig) -> FastAPI:
     desk = Desk(config)
     app = FastAPI(title="Tollgate review desk", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.middleware("http")
+    async def guarded(request: Request, call_next):
+        request.state.nonce = secrets.token_urlsafe(16)
+        response = await call_next(request)
+        files = request.url.path.startswith("/files/")
+        response.headers["Content-Security-Policy"] = FILE_POLICY if files else DESK_POLICY.format(
+            nonce=request.state.nonce)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def unreadable(request: Request, error: RequestValidationError):
+        return _problem(request, 404, f"no such page: {request.url.path}")
 
     @app.exception_handler(StarletteHTTPException)
     async def refused(request: Request, error: StarletteHTTPException):
@@ -73,7 +98,10 @@ def create_app(config: TollgateConfig) -> FastAPI:
                 raise HTTPException(401, f"no {header} header: reach the desk through Kubeflow's authentication")
             if request.method != "GET":
                 raise HTTPException(401, "log in first")
-            raise HTTPException(303, headers={"Location": f"/login?next={request.url.path}"})
+            target = urllib.parse.quote(request.url.path)
+            raise HTTPException(303, headers={"Location": f"/login?next={target}"})
+        if not NAME.match(name):  # it goes into keyring lines and pages
+            raise HTTPException(401, f"the {header} header does not hold a person's name")
         return Person(name, desk.views.may_decide(name))
 
     async def checked_form(request: Request, who: Person = Depends(person)) -> dict:
@@ -84,8 +112,9 @@ def create_app(config: TollgateConfig) -> FastAPI:
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/"):
-        if config.ui.user_header:
-            return RedirectResponse("/", 303)
+        # A link to /login must not log anyone out: only the form's POST starts a session.
+        if config.ui.user_header or desk.sessions.who(request.cookies.get(SESSION_COOKIE)):
+            return RedirectResponse(_local(next), 303)
         return _login_page(request, _local(next), "", "")
 
     def _login_page(request: Request, target: str, name: str, problem: str, status: int = 200):
@@ -103,13 +132,12 @@ def create_app(config: TollgateConfig) -> FastAPI:
         if not (desk.sessions.known(visitor) and desk.sessions.csrf_holds(visitor, csrf)):
             raise HTTPException(403, "the login form's CSRF token is missing or wrong; reload the page")
         address = f"address:{request.client.host if request.client else '-'}"
-        wait = desk.throttle.wait(f"name:{name}", address)
+        wait = desk.throttle.attempt(f"name:{name}", address)
         if wait:
             return _login_page(request, _local(next), name, f"Too many failed logins: try again in {wait} s.", 429)
         if not desk.accounts.check(name, password):
-            desk.throttle.failed(f"name:{name}", address)
             return _login_page(request, _local(next), name, "Wrong name or password.", 401)
-        desk.throttle.passed(f"name:{name}")
+        desk.throttle.passed(f"name:{name}", address)
         desk.sessions.end(visitor)
         response = RedirectResponse(_local(next), 303)
         desk.set_session(response, desk.sessions.start(name))
@@ -136,7 +164,7 @@ def create_app(config: TollgateConfig) -> FastAPI:
 
     @app.get("/models/{model_id}", response_class=HTMLResponse)
     def review(request: Request, model_id: int, who: Person = Depends(person)):
-        shown = desk.views.review(model_id)
+        shown = desk.views.review(model_in_range(model_id))
         has_passkey = any(p.name == who.name for p in shown.pop("passkeys"))
         return desk.page(request, "review.html", who, f"Model {model_id}", has_passkey=has_passkey, **shown)
 

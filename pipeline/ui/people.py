@@ -16,6 +16,7 @@ import time
 
 SESSION_COOKIE = "tollgate_session"
 LIFETIME = 8 * 3600.0
+VISITOR_LIFETIME = 900.0  # a login form's session: long enough to type, short enough not to pile up
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,14 +34,17 @@ class Sessions:
     def start(self, name: str | None) -> str:
         """A new token: for `name`, or for a visitor not logged in yet (whose
         login form still needs a CSRF token). Logging in always starts a new one."""
+        now = self.clock()
+        for old in [t for t, (_, ends) in list(self._open.items()) if ends < now]:
+            self._open.pop(old, None)
         token = secrets.token_urlsafe(32)
-        self._open[token] = (name, self.clock() + self.lifetime)
+        self._open[token] = (name, now + (self.lifetime if name else min(self.lifetime, VISITOR_LIFETIME)))
         return token
 
     def known(self, token: str | None) -> bool:
         opened = self._open.get(token or "")
         if opened and opened[1] < self.clock():
-            del self._open[token]
+            self._open.pop(token, None)
             return False
         return opened is not None
 

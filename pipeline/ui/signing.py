@@ -44,9 +44,12 @@ class Ceremonies:
 
 
 def site(base_url: str, origin: str) -> tuple[str, str]:
-    """(relying party id, origin): from ui.base_url when set, else from where the browser came."""
-    chosen = base_url or origin
-    parsed = urllib.parse.urlparse(chosen)
+    """(relying party id, origin): from ui.base_url. Without it, only a desk
+    reached as localhost: a Host header from anywhere else could name any site."""
+    parsed = urllib.parse.urlparse(base_url or origin)
+    if not base_url and parsed.hostname != "localhost":
+        raise TollgateError("passkeys belong to the site people reach the desk at: set ui.base_url to it, "
+                            "or open the desk as http://localhost:PORT")
     return parsed.hostname or "", f"{parsed.scheme}://{parsed.netloc}"
 
 
@@ -56,7 +59,7 @@ def registration_options(name: str, rp_id: str, existing: list[keys.Passkey]) ->
         exclude_credentials=[PublicKeyCredentialDescriptor(id=passkeys.from_b64url(p.credential_id))
                              for p in existing],
         authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.PREFERRED, user_verification=UserVerificationRequirement.PREFERRED))
+            resident_key=ResidentKeyRequirement.PREFERRED, user_verification=UserVerificationRequirement.REQUIRED))
     return webauthn.options_to_json(options), options.challenge
 
 
@@ -64,8 +67,8 @@ def registered(name: str, credential: dict, challenge: bytes, rp_id: str, origin
     try:
         verified = webauthn.verify_registration_response(
             credential=credential, expected_challenge=challenge, expected_rp_id=rp_id, expected_origin=origin,
-            supported_pub_key_algs=[ES256])
-    except WebAuthnException as error:
+            supported_pub_key_algs=[ES256], require_user_verification=True)
+    except (WebAuthnException, KeyError, TypeError, ValueError, AttributeError) as error:
         raise TollgateError(f"the passkey was not registered: {error}") from None
     public = webauthn.helpers.decoded_public_key_to_cryptography(
         webauthn.helpers.decode_credential_public_key(verified.credential_public_key))
@@ -76,7 +79,7 @@ def decision_options(statement: dict, passkey: keys.Passkey) -> str:
     options = webauthn.generate_authentication_options(
         rp_id=passkey.rp_id, challenge=passkeys.challenge(_message(statement)),
         allow_credentials=[PublicKeyCredentialDescriptor(id=passkeys.from_b64url(passkey.credential_id))],
-        user_verification=UserVerificationRequirement.PREFERRED)
+        user_verification=UserVerificationRequirement.REQUIRED)
     return webauthn.options_to_json(options)
 
 
@@ -88,9 +91,9 @@ def signed_decision(statement: dict, passkey: keys.Passkey, credential: dict, or
         webauthn.verify_authentication_response(
             credential=credential, expected_challenge=passkeys.challenge(_message(statement)),
             expected_rp_id=passkey.rp_id, expected_origin=origin, credential_public_key=_cose(passkey),
-            credential_current_sign_count=0)
+            credential_current_sign_count=0, require_user_verification=True)
         envelope = proof.passkey_envelope(statement, passkey, credential["response"])
-    except (WebAuthnException, KeyError, TypeError, ValueError) as error:
+    except (WebAuthnException, KeyError, TypeError, ValueError, AttributeError) as error:
         raise TollgateError(f"the passkey's answer was refused: {error}") from None
     try:
         proof.open_envelope(envelope, keyring)

@@ -13,10 +13,18 @@ from fastapi.responses import JSONResponse, Response
 
 from components.signoff import records
 from pipeline.ui import signing
+from pipeline.ui.views import model_in_range
 from pipeline.ui.people import Person
 
 CSRF_HEADER = "X-CSRF-Token"
 MAX_COMMENT = 2000
+
+
+def credential_in(body: dict) -> dict:
+    credential = body.get("credential")
+    if not isinstance(credential, dict) or not isinstance(credential.get("response"), dict):
+        raise HTTPException(400, "the request carries no passkey answer (credential)")
+    return credential
 
 
 def add_signing_routes(app: FastAPI, desk, person) -> None:
@@ -44,19 +52,22 @@ def add_signing_routes(app: FastAPI, desk, person) -> None:
     def register(request: Request, body: dict = Depends(checked_json), who: Person = Depends(person)):
         challenge = desk.ceremonies.finish(desk.holder(request, who), "register")
         rp_id, origin = site(request)
-        passkey = signing.registered(who.name, body.get("credential"), challenge, rp_id, origin)
-        return JSONResponse({"line": passkey.line(), **desk.views.add_passkey(passkey)})
+        passkey = signing.registered(who.name, credential_in(body), challenge, rp_id, origin)
+        # Behind a proxy, whoever reaches the desk can name anyone: a keyring is written only for an account.
+        return JSONResponse({"line": passkey.line(), **desk.views.add_passkey(passkey, not desk.config.ui.user_header)})
 
     @app.post("/models/{model_id}/decision/options")
     def decision_options(request: Request, model_id: int, body: dict = Depends(checked_json),
                          who: Person = Depends(person)):
         deciding(who)
-        verdict, comment = body.get("decision"), str(body.get("comment") or "")[:MAX_COMMENT]
-        if verdict not in records.PAST_TENSE:
+        verdict, comment = body.get("decision"), body.get("comment") or ""
+        if not isinstance(verdict, str) or verdict not in records.PAST_TENSE:
             raise HTTPException(400, "decide approve or reject")
+        if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+            raise HTTPException(400, f"the comment must be text of at most {MAX_COMMENT} characters")
         if verdict == records.REJECT and not comment.strip():
             raise HTTPException(400, "a rejection needs a comment saying why")
-        statement, passkey = desk.views.passkey_statement(model_id, who.name, verdict, comment)
+        statement, passkey = desk.views.passkey_statement(model_in_range(model_id), who.name, verdict, comment)
         desk.ceremonies.begin(desk.holder(request, who), "decide", (model_id, statement, passkey))
         return Response(signing.decision_options(statement, passkey), media_type="application/json")
 
@@ -67,8 +78,7 @@ def add_signing_routes(app: FastAPI, desk, person) -> None:
         if asked != model_id:
             raise HTTPException(400, f"the passkey was asked to sign for model {asked}, not {model_id}")
         _, origin = site(request)
-        envelope = signing.signed_decision(statement, passkey, body.get("credential"), origin,
-                                           desk.views.keyring())
+        envelope = signing.signed_decision(statement, passkey, credential_in(body), origin, desk.views.keyring())
         decision = desk.views.record(model_id, statement, envelope)
         return JSONResponse({"to": f"/models/{model_id}", "decision": decision.decision,
                              "approver": decision.approver})

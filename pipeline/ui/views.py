@@ -18,13 +18,20 @@ from pipeline.lineage.graph import model_graph
 from pipeline.lineage.model import audit, model_lineage, resolve_model
 from pipeline.lineage.proof import proof_of, trust_of
 from pipeline.lineage.runs import list_runs, run_record
-from pipeline.lineage.signoff import latest_request
+from pipeline.lineage.signoff import latest_request, run_policy
 from pipeline.lineage.store import store_for
 from pipeline.lineage.verify import verify
 from pipeline.reports.model_card import model_card, to_svg
 from pipeline.reports.page import STYLE
 
 RUNNING_REFRESH = 3  # seconds between reloads of a run still going
+LARGEST_ID = 2**63 - 1  # MLMD's ids are 64-bit
+
+
+def model_in_range(model_id: int) -> int:
+    if not 0 < model_id <= LARGEST_ID:
+        raise HTTPException(404, f"no model {model_id}")
+    return model_id
 
 
 class Views:
@@ -70,7 +77,8 @@ class Views:
             decision = records.decision_for(store, request.id)
             proof = proof_of(request, decision, trusted) if decision else None
             history.append({"request": request, "decision": decision, "proof": proof})
-        awaiting = next((h["request"] for h in history if h["decision"] is None), None)
+        # Only the newest request can be decided: an older one was superseded by a rerun.
+        awaiting = history[-1]["request"] if history and history[-1]["decision"] is None else None
         # What `tollgate verify MODEL` says, served copies included, once a decision exists.
         checked = verify(self.config, str(model_id)) if any(h["decision"] for h in history) else None
         approvers = ", ".join(self.config.signoff.approvers) or "the approvers"
@@ -94,35 +102,44 @@ class Views:
         return {"passkeys": keyring.passkeys_of(name), "keyring": keyring.describe(),
                 "local": keyring.trusted_on_first_use}
 
-    def add_passkey(self, passkey: keys.Passkey) -> dict:
-        """A local keyring takes a person's first passkey; a team adds the line to its reviewed one."""
+    def add_passkey(self, passkey: keys.Passkey, may_write: bool) -> dict:
+        """A local keyring takes a person's first key of any kind from one of the
+        desk's own accounts; a team adds the line to its reviewed keyring."""
         keyring = self.keyring()
-        if not keyring.trusted_on_first_use:
+        if not (keyring.trusted_on_first_use and may_write):
             return {"added": False, "keyring": str(keyring.path)}
         try:
             keys.save(keys.with_passkey(keyring, passkey))
         except keys.KeyProblem as problem:
-            raise TollgateError(str(problem)) from None
+            raise TollgateError(f"{problem}; if this passkey is {passkey.name}'s, add this line to "
+                                f"{keyring.path} by hand: {passkey.line()}") from None
         return {"added": True, "keyring": str(keyring.path)}
 
     def passkey_statement(self, model_id: int, name: str, verdict: str, comment: str):
-        """The statement `name`'s passkey is asked to sign, and that passkey."""
+        """The statement `name`'s passkey is asked to sign, and that passkey;
+        refused, as `tollgate approve` refuses, unless both policies allow it:
+        this desk's and the run's (an approver cannot pick a laxer config)."""
         store, trusted = store_for(self.config), trust_of(self.config)
         [passkey, *_] = trusted.keyring.passkeys_of(name) or [None]
         if passkey is None:
             raise TollgateError(f"{trusted.keyring.describe()} lists no passkey for {name}: register one on "
                                 "the passkey page, and have its line added to the keyring")
+        request = latest_request(store, model_id)
         try:
-            return decisions.passkey_statement(store, latest_request(store, model_id), verdict, passkey, comment,
-                                               trusted), passkey
+            if verdict == records.APPROVE:
+                run_policy(request).check(name, request)
+            return decisions.passkey_statement(store, request, verdict, passkey, comment, trusted), passkey
         except records.SignOffRefused as refused:
             raise TollgateError(str(refused)) from None
 
     def record(self, model_id: int, statement: dict, envelope: str) -> records.Decision:
         store = store_for(self.config)
+        request = latest_request(store, model_id)
+        if request.id != statement["predicate"]["request_id"]:
+            raise TollgateError(f"model {model_id} was asked about again (request {request.id}) while the passkey "
+                                "signed for the request before it; decide again")
         try:
-            return decisions.record_passkey_decision(store, latest_request(store, model_id), statement, envelope,
-                                                     trust_of(self.config))
+            return decisions.record_passkey_decision(store, request, statement, envelope, trust_of(self.config))
         except (records.SignOffRefused, decisions.ProofFailed) as refused:
             raise TollgateError(str(refused)) from None
 

@@ -57,7 +57,7 @@ def desk(proof_story, monkeypatch):
         proof_story.project.tollgate("ui", "add-user", name)
     opened = Desk(proof_story)
     server = proof_story.project.start("ui")
-    assert server.stdout.readline().startswith(f"the review desk: {opened.url}/")
+    assert server.stdout.readline().startswith(f"the review desk: {opened.site}/  (listening on 127.0.0.1:")
     _wait_for(opened)
     yield opened
     server.terminate()

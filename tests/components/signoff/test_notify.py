@@ -60,10 +60,7 @@ def test_log_notifier_names_the_command(caplog):
 
 
 def test_with_the_desks_address_the_message_links_the_review_page(caplog):
-    import dataclasses
-
-    desk = dataclasses.replace(REQUEST, config=json.dumps({"ui": {"base_url": "https://desk.example.com/"}}))
-    notify.notify("log", desk)
+    notify.notify("log", REQUEST, "https://desk.example.com/")
     assert "Review and decide: https://desk.example.com/models/7 " in caplog.text
     assert "tollgate approve 7 --by NAME" in caplog.text  # the key file still works
     assert "Review" not in notify.message(REQUEST)  # no desk named, no link

@@ -65,6 +65,8 @@ def test_a_passkey_decision_opens_with_the_keyring_alone(alice):
     ("signed on another site", "not for localhost"),
     ("the authenticator's site differs", "another site than localhost"),
     ("no person was present", "no person was present"),
+    ("the owner was not verified", "did not verify its owner"),
+    ("an unreadable origin", "origin is unreadable"),
     ("a registration, not an assertion", "not a WebAuthn assertion"),
     ("signed by a key the keyring does not list", "does not list"),
     ("the signature bytes changed", "does not verify"),
@@ -80,7 +82,11 @@ def test_a_forged_passkey_decision_is_refused(alice, attack, words):
     elif attack == "the authenticator's site differs":
         given = assertion(private, signed, data=authenticator_data("evil.example"))
     elif attack == "no person was present":
-        given = assertion(private, signed, data=authenticator_data(flags=0x00))
+        given = assertion(private, signed, data=authenticator_data(flags=0x04))
+    elif attack == "the owner was not verified":
+        given = assertion(private, signed, data=authenticator_data(flags=0x01))
+    elif attack == "an unreadable origin":
+        given = assertion(private, signed, origin="http://[x")
     elif attack == "a registration, not an assertion":
         given = assertion(private, signed, kind="webauthn.create")
     elif attack == "signed by a key the keyring does not list":
@@ -124,5 +130,26 @@ def test_a_local_keyring_takes_a_persons_first_passkey_only(tmp_path):
     keys.save(keys.with_passkey(keyring, first))
     saved = keys.load_keyring(tmp_path / "keyring", trusted_on_first_use=True)
     assert saved.passkeys == (first,)
-    with pytest.raises(keys.KeyProblem, match="already lists a passkey"):
-        keys.with_passkey(saved, keys.Passkey("alice", first.key, "dHdv", SITE))
+    other = keys.public_text(ec.generate_private_key(ec.SECP256R1()).public_key())
+    with pytest.raises(keys.KeyProblem, match="already lists a key for 'alice'"):
+        keys.with_passkey(saved, keys.Passkey("alice", other, "dHdv", SITE))
+    with pytest.raises(keys.KeyProblem, match="already lists another key as 'alice'"):  # nor a key file after it
+        keys.with_key(saved, "alice", ec.generate_private_key(ec.SECP256R1()).public_key())
+
+
+def test_a_name_with_a_key_file_takes_no_passkey_on_first_use(tmp_path):
+    keys.generate(tmp_path / "alice.pem", "alice")
+    (tmp_path / "keyring").write_text((tmp_path / "alice.pem.pub").read_text())
+    keyring = keys.load_keyring(tmp_path / "keyring", trusted_on_first_use=True)
+    mallory = keys.public_text(ec.generate_private_key(ec.SECP256R1()).public_key())
+    with pytest.raises(keys.KeyProblem, match="already lists a key for 'alice'"):
+        keys.with_passkey(keyring, keys.Passkey("alice", mallory, "bWFs", SITE))
+
+
+def test_one_key_listed_twice_is_refused(tmp_path):
+    """bob's key file's public key registered as mallory's passkey would let the weaker check choose."""
+    keys.generate(tmp_path / "bob.pem", "bob")
+    line = (tmp_path / "bob.pem.pub").read_text()
+    (tmp_path / "keyring").write_text(line + f"mallory passkey {line.split()[2]} bWFs {SITE}\n")
+    with pytest.raises(keys.KeyProblem, match="lists one public key twice"):
+        keys.load_keyring(tmp_path / "keyring", trusted_on_first_use=False)

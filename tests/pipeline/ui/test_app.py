@@ -29,7 +29,7 @@ def test_behind_kubeflows_proxy_the_person_is_the_header_and_nothing_else(tmp_pa
 
 
 def test_behind_the_proxy_a_post_still_needs_the_persons_csrf_token(tmp_path):
-    client = desk(tmp_path, user_header="kubeflow-userid")
+    client = desk(tmp_path, user_header="kubeflow-userid", base_url="https://desk.example.com")
     alice, bob = ({"kubeflow-userid": name} for name in ("alice@example.com", "bob@example.com"))
     token = client.get("/passkey", headers=alice).text.split('data-csrf="', 1)[1].split('"', 1)[0]
     refused = client.post("/passkey/options", json={}, headers=alice)
@@ -37,7 +37,52 @@ def test_behind_the_proxy_a_post_still_needs_the_persons_csrf_token(tmp_path):
     forged = client.post("/passkey/options", json={}, headers={**bob, "X-CSRF-Token": token})
     assert forged.status_code == 403  # alice's token is not bob's
     options = client.post("/passkey/options", json={}, headers={**alice, "X-CSRF-Token": token})
-    assert options.status_code == 200 and options.json()["rp"]["id"] == "testserver"
+    assert options.status_code == 200 and options.json()["rp"]["id"] == "desk.example.com"
+    assert options.json()["authenticatorSelection"]["userVerification"] == "required"
+
+
+def test_behind_the_proxy_a_header_that_is_not_a_name_is_refused(tmp_path):
+    client = desk(tmp_path, user_header="kubeflow-userid")
+    for name in ("mal lory", "alice#x", "../alice"):
+        assert client.get("/pending", headers={"kubeflow-userid": name}).status_code == 401, name
+
+
+def test_without_base_url_a_passkey_is_refused_unless_the_desk_is_reached_as_localhost(tmp_path):
+    client = desk(tmp_path, user_header="kubeflow-userid")
+    alice = {"kubeflow-userid": "alice@example.com"}
+    token = client.get("/passkey", headers=alice).text.split('data-csrf="', 1)[1].split('"', 1)[0]
+    refused = client.post("/passkey/options", json={}, headers={**alice, "X-CSRF-Token": token})
+    assert refused.status_code == 400 and "set ui.base_url" in refused.json()["error"]
+
+
+def test_bad_requests_are_one_readable_line(tmp_path):
+    client = desk(tmp_path, user_header="kubeflow-userid", base_url="http://localhost:8765")
+    alice = {"kubeflow-userid": "alice@example.com"}
+    page = client.get("/passkey", headers=alice)
+    token = page.text.split('data-csrf="', 1)[1].split('"', 1)[0]
+    for path in ("/models/abc", "/models/99999999999999999999999", "/models/0"):
+        answer = client.get(path, headers=alice)
+        assert answer.status_code == 404 and "<p>" in answer.text, path
+    asked = {**alice, "X-CSRF-Token": token}
+    for path, body, words in (
+            ("/passkey", {}, "expired or was never made"),
+            ("/models/1/decision/options", {"decision": ["approve"]}, "decide approve or reject"),
+            ("/models/1/decision/options", {"decision": "reject", "comment": "x" * 2001}, "at most 2000"),
+            ("/models/1/decision", {"credential": None}, "expired or was never made")):
+        answer = client.post(path, json=body, headers=asked)
+        assert answer.status_code in (400, 403) and words in answer.json()["error"], (path, answer.text)
+    client.post("/passkey/options", json={}, headers=asked)
+    answer = client.post("/passkey", json={}, headers=asked)
+    assert answer.status_code == 400 and "no passkey answer" in answer.json()["error"]
+
+
+def test_every_page_carries_a_content_security_policy(tmp_path):
+    client = desk(tmp_path, user_header="kubeflow-userid")
+    page = client.get("/passkey", headers={"kubeflow-userid": "alice@example.com"})
+    policy = page.headers["content-security-policy"]
+    nonce = policy.split("'nonce-", 1)[1].split("'", 1)[0]
+    assert "default-src 'self'" in policy and f'<script nonce="{nonce}">' in page.text
+    assert "frame-ancestors 'none'" in policy
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\\\evil.example"])
