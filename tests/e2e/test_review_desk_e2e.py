@@ -90,7 +90,8 @@ def log_in(driver, base: str, name: str, then: str) -> None:
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form.stack button").click()
-    assert urllib.parse.urlparse(driver.current_url).path == then, driver.current_url
+    # click() may return before the form's answer has loaded.
+    WebDriverWait(driver, 30).until(lambda d: urllib.parse.urlparse(d.current_url).path == then)
 
 
 def seen(driver) -> tuple[str, set[str]]:
