@@ -33,6 +33,8 @@ setup(
         "uvicorn==0.55.0",
         "python-multipart==0.0.34",
         "argon2-cffi==25.1.0",
+        "webauthn==3.0.1",  # passkeys; it brings cbor2, which the desk also uses
+        "cbor2==6.3.0",
     ],
     extras_require={
         "test": ["pytest", "pytest-timeout", "pytest-xdist", "import-linter", "selenium", "nbclient", "ipykernel"],
