@@ -59,13 +59,15 @@ class Browser:
         requests = [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
         return Look(width, view, requests, set(ids), set(links), text)
 
-    def screenshot(self, page: Path | str, png: Path, height: int) -> Path:
+    def screenshot(self, page: Path | str, png: Path, height: int, then=None) -> Path:
         """The top `height` px of the page (a file, or a URL) at 1,280 px, halved and cut to 256 colours: a small
-        picture for the README."""
+        picture for the README. `then(driver)` may act on the page first."""
         from PIL import Image
 
         self.driver.set_window_size(WIDTH, height)
         self.driver.get(page if isinstance(page, str) else Path(page).resolve().as_uri())
+        if then:
+            then(self.driver)
         self.driver.save_screenshot(str(png))
         with Image.open(png) as shot:
             small = shot.convert("RGB").resize((WIDTH // 2, shot.height // 2), Image.LANCZOS)
@@ -130,6 +132,15 @@ def _desk_page(browser: Browser, home: Path, model: int) -> str:
     return driver.current_url
 
 
+def _poke_a_row(driver) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for column, value in (("trip_miles", "3.2"), ("fare", "12.5"), ("trip_start_hour", "7"), ("payment_type", "Cash")):
+        driver.find_element("name", f"c.{column}").send_keys(value)
+    driver.find_element("css selector", "button[value=predict]").click()
+    WebDriverWait(driver, 120).until(lambda d: d.find_elements("id", "answer"))
+
+
 if __name__ == "__main__":
     import tempfile
 
@@ -141,6 +152,8 @@ if __name__ == "__main__":
     try:
         for page, name in ((report, "run-report.png"), (card, "model-card.png")):
             print(browser.screenshot(page, out / name, 1500))
-        print(browser.screenshot(_desk_page(browser, home, waiting), out / "review-desk.png", 1100))
+        desk = _desk_page(browser, home, waiting)
+        print(browser.screenshot(desk, out / "review-desk.png", 1100))
+        print(browser.screenshot(f"{desk}/poke", out / "poke.png", 1250, then=_poke_a_row))
     finally:
         browser.close()

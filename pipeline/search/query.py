@@ -70,9 +70,13 @@ class RowResults:
 
 def by_row(config: TollgateConfig, text: str, k: int = 10) -> RowResults:
     """The k examples nearest to an ad-hoc row, embedded by the served model."""
+    return by_columns(config, parse_row(text), k)
+
+
+def by_columns(config: TollgateConfig, row: dict[str, str], k: int = 10) -> RowResults:
+    """The k examples nearest to a row of columns and their values."""
     from components.embedding_exporter.encoders import load_encoder, saved_model_encoder
 
-    row = parse_row(text)
     with _served(config) as (client, collection):
         model_path, schema_uri = _served_model(store_for(config), collection)
         serialized, filled = example_from_row(row, read_schema(schema_uri))

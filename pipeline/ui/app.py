@@ -25,6 +25,7 @@ from pipeline.ui import views
 from pipeline.ui.views import model_in_range
 from pipeline.ui.accounts import NAME, Accounts, Throttle
 from pipeline.ui.people import SESSION_COOKIE, Person, Sessions
+from pipeline.ui.poke_routes import add_poke_routes
 from pipeline.ui.signing import Ceremonies
 from pipeline.ui.signing_routes import add_signing_routes
 
@@ -177,6 +178,7 @@ def create_app(config: TollgateConfig) -> FastAPI:
         return desk.page(request, "audit.html", who, "Audit", **desk.views.audit())
 
     add_signing_routes(app, desk, person)
+    add_poke_routes(app, desk, person, checked_form)
 
     @app.get("/files/{name:path}")
     def report_file(name: str, who: Person = Depends(person)):

@@ -82,7 +82,7 @@ class Views:
         # What `tollgate verify MODEL` says, served copies included, once a decision exists.
         checked = verify(self.config, str(model_id)) if any(h["decision"] for h in history) else None
         approvers = ", ".join(self.config.signoff.approvers) or "the approvers"
-        return {"lede": lede, "badges": badges, "sections": sections, "history": history,
+        return {"model_id": model_id, "lede": lede, "badges": badges, "sections": sections, "history": history,
                 "awaiting": awaiting, "approvers": approvers, "passkeys": trusted.keyring.passkeys,
                 "checked": checked}
 

@@ -4,6 +4,7 @@ every run), on SQLite and on MariaDB: in headless Chromium with JavaScript on
 and off, with Chromium's virtual authenticator for passkeys, and over plain
 HTTP for the refusals. Each test starts its own server on a fresh copy."""
 
+import html
 import http.client
 import json
 import re
@@ -121,6 +122,21 @@ def notified_link(desk: Desk) -> str:
     return link
 
 
+def poke_with_a_row(driver, desk: Desk) -> None:
+    """From the review page: B and the served A on one typed row, side by side."""
+    driver.find_element(By.LINK_TEXT, f"Poke model {desk.b}").click()
+    for column, value in (("trip_miles", "3.2"), ("fare", "12.5"), ("trip_start_hour", "7")):
+        driver.find_element(By.NAME, f"c.{column}").send_keys(value)
+    driver.find_element(By.CSS_SELECTOR, "button[value=predict]").click()
+    WebDriverWait(driver, 120).until(lambda d: d.find_elements(By.ID, "answer"))
+    text, _ = seen(driver)
+    assert f"model {desk.b}" in text and f"served model {desk.a}" in text
+    [mine, served] = [float(c.text) for c in driver.find_elements(By.CSS_SELECTOR, "#answer tbody tr:first-child td.num")]
+    assert 0 <= mine <= 1 and 0 <= served <= 1
+    assert "fare_xf" in driver.find_element(By.ID, "answer").text
+    assert driver.find_element(By.NAME, "c.fare").get_attribute("value") == "12.5"  # the row stays to edit
+
+
 def test_the_whole_review_signs_with_a_passkey_and_the_release_verifies(desk, browser):
     driver = browser.driver
     passkey_authenticator(driver)
@@ -136,6 +152,8 @@ def test_the_whole_review_signs_with_a_passkey_and_the_release_verifies(desk, br
         text, ids = seen(driver)
         assert {"signoff", "comparison", "serving", "decision", "data", "lineage", "statistics"} <= ids
         assert f"Against model {desk.a}" in text and "awaiting" in text
+        poke_with_a_row(driver, desk)
+        driver.get(notified_link(desk))
         driver.find_element(By.ID, "comment").send_keys("slices hold, signed on the desk")
         driver.find_element(By.CSS_SELECTOR, "#decide button").click()
         WebDriverWait(driver, 30).until(lambda d: "approve by alice" in d.find_element(By.ID, "signoff").text)
@@ -179,13 +197,17 @@ def test_every_page_reads_with_javascript_off(desk):
     try:
         log_in(plain.driver, desk.url, "alice", "/")
         runs = plain.driver.find_elements(By.CSS_SELECTOR, "#runs a[href^='/runs/']")
-        pages = {"/": "Runs", "/pending": f"review model {desk.b}", f"/models/{desk.b}": "Against model",
-                 "/audit": "The chain holds", "/passkey": "needs JavaScript",
+        pages = {"/": "Runs", "/pending": f"review model {desk.b}", f"/models/{desk.b}": "Against model", "/search": "Row",
+                 "/audit": "The chain holds", "/passkey": "needs JavaScript", f"/models/{desk.b}/poke": "Predict",
                  runs[0].get_attribute("href")[len(desk.url):]: "Steps"}
         for path, words in pages.items():
             plain.driver.get(desk.url + path)
             text, _ = seen(plain.driver)
             assert words in text, (path, text[:300])
+        plain.driver.get(f"{desk.url}/models/{desk.b}/poke?c.fare=12.5")
+        plain.driver.find_element(By.CSS_SELECTOR, "button[value=predict]").click()
+        WebDriverWait(plain.driver, 120).until(lambda d: d.find_elements(By.ID, "answer"))
+        assert f"served model {desk.a}" in plain.driver.find_element(By.ID, "answer").text
     finally:
         plain.close()
 
@@ -197,6 +219,9 @@ def test_without_a_session_nothing_is_shown_and_nothing_is_decided(desk):
         assert response.status_code == 303 and response.headers["location"].startswith("/login"), path
     for path in (f"/models/{desk.b}/decision/options", f"/models/{desk.b}/decision", "/passkey/options"):
         assert client.post(path, json={"decision": "approve"}).status_code == 401, path
+    assert client.get(f"/models/{desk.b}/poke").status_code == 303
+    poked = client.post(f"/models/{desk.b}/poke", data={"action": "predict", "c.fare": "1"})
+    assert poked.status_code == 401 and "Predictions" not in poked.text
     assert desk.nothing_decided()
 
 
@@ -209,6 +234,8 @@ def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_decided(desk):
     assert client.get("/").status_code == 303  # still not logged in
     alice = desk.logged_in("alice")
     assert alice.post("/logout", data={}).status_code == 403
+    poked = alice.post(f"/models/{desk.b}/poke", data={"action": "predict", "c.fare": "1", "csrf": "0" * 64})
+    assert poked.status_code == 403 and "Predictions" not in poked.text
     asked = f"/models/{desk.b}/decision/options"
     for headers in ({}, {"X-CSRF-Token": "0" * 64}):
         refused = alice.post(asked, json={"decision": "approve"}, headers=headers)
@@ -277,6 +304,9 @@ def test_stored_markup_shows_as_text(desk, browser):
     text, _ = seen(driver)
     assert script in text and driver.title.startswith(f"Model {desk.b}")
     assert not driver.find_elements(By.CSS_SELECTOR, "#signoff b")
+    driver.get(f"{desk.url}/models/{desk.b}/poke?" + urllib.parse.urlencode({"c.company": script}))
+    assert driver.find_element(By.NAME, "c.company").get_attribute("value") == script
+    assert driver.title.startswith(f"Poke model {desk.b}") and not driver.find_elements(By.CSS_SELECTOR, "main b")
 
 
 def test_a_served_file_changed_after_release_shows_on_the_review_page(desk):
@@ -287,3 +317,44 @@ def test_a_served_file_changed_after_release_shows_on_the_review_page(desk):
         handle.write(b"\0")
     page = alice.get(f"/models/{desk.a}").text
     assert "NOT VERIFIED" in page and "variables/variables.index" in page
+
+
+def _examples(page: str) -> list[tuple[str, str]]:
+    """(link, note) of each example a poke lists, as the page gives them (unescaped)."""
+    return re.findall(r'<li><a href="([^"]+)">Poke [^<]*with this</a> <span class="muted">([^<]*)</span>',
+                      html.unescape(page))
+
+
+def test_poking_starts_from_a_slice_a_search_or_the_widest_disagreements(desk):
+    alice = desk.logged_in("alice")
+    page = alice.get(f"/models/{desk.b}/poke").text
+    csrf = csrf_in(page)
+    poke = lambda **data: alice.post(f"/models/{desk.b}/poke", data={"csrf": csrf, **data}).text
+    picked = _examples(poke(action="slice", slice="trip_start_hour=7"))
+    assert picked and all(note.startswith("eval example ") for _, note in picked)
+    prefilled = alice.get(picked[0][0]).text
+    assert 'name="c.trip_start_hour" value="7"' in prefilled
+    widest = _examples(poke(action="disagree"))
+    gaps = [re.fullmatch(r"eval example \d+: differs by ([\d.]+) \(model \d+: ([\d.]+); served: ([\d.]+)\)", note)
+            for _, note in widest]
+    assert len(gaps) == 10 and all(gaps), widest
+    sizes = [float(g[1]) for g in gaps]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] > 0
+    assert all(abs(float(g[1]) - abs(float(g[2]) - float(g[3]))) < 2e-4 for g in gaps)
+    similar = _examples(poke(action="similar", **{"c.trip_miles": "3.2", "c.fare": "12.5"}))
+    assert len(similar) == 10 and all(" example " in note and "distance" in note for _, note in similar)
+    assert "fill in at least one column" in poke(action="similar")
+
+
+def test_search_finds_neighbours_in_the_served_index_and_links_a_poke(desk):
+    alice = desk.logged_in("alice")
+    csrf = csrf_in(alice.get("/search").text)
+    search = lambda **data: html.unescape(alice.post("/search", data={"csrf": csrf, **data}).text)
+    by_row = _examples(search(row="trip_miles=3.2,fare=12.5"))
+    assert len(by_row) == 10 and all(link.startswith(f"/models/{desk.a}/poke?") for link, _ in by_row)
+    key = re.search(r"example (\d+),", by_row[0][1])[1]
+    like = _examples(search(like=key))
+    assert re.search(rf"example {key}, distance 0\.0000", like[0][1]), like[0]
+    assert alice.get(like[0][0]).status_code == 200
+    assert "is not 'column=value,column=value'" in search(row="no equals sign")
+    assert "an example key is a number" in search(like="12; DROP")
