@@ -66,7 +66,7 @@ def serialize(row: dict[str, str], schema) -> bytes:
     return example_from_row(row, schema)[0]
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=2)  # up to SCAN_LIMIT examples each: the model under review and maybe one more
 def eval_examples(examples_uri: str) -> tuple[Example, ...]:
     """The first SCAN_LIMIT examples of the eval split ExampleGen wrote."""
     import tensorflow as tf
