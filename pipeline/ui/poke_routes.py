@@ -20,6 +20,7 @@ from pipeline.config import TollgateConfig
 from pipeline.errors import TollgateError
 from pipeline.lineage.model import model_lineage, resolve_model
 from pipeline.lineage.store import store_for
+from pipeline.lineage.verify import verify
 from pipeline.search.rows import read_schema
 from pipeline.ui import poke
 from pipeline.ui.views import model_in_range
@@ -37,7 +38,8 @@ class Subject:
     examples_uri: str
     slices: list[str]
     served_id: int | None
-    served_dir: str | None
+    served_dir: str | None  # None also when the served copy does not verify: it is never loaded
+    served_problem: str = ""
 
 
 def subject(config: TollgateConfig, model_id: int) -> Subject:
@@ -47,18 +49,25 @@ def subject(config: TollgateConfig, model_id: int) -> Subject:
     if lineage.schema is None or lineage.data.examples is None:
         raise TollgateError(f"model {model_id} has no recorded schema or examples to poke it with")
     schema = read_schema(lineage.schema.uri)
-    served_id, served_dir = _served(store)
+    served_id, served_dir, problem = _served(config, store)
     slices = sorted(s.slice for s in (lineage.evaluation.slices if lineage.evaluation else []) if s.slice != "overall")
     return Subject(model_id, schema, poke.column_names(schema), os.path.join(lineage.model.uri, SERVING_SUBDIR),
-                   lineage.data.examples.uri, slices, served_id, served_dir)
+                   lineage.data.examples.uri, slices, served_id, served_dir, problem)
 
 
-def _served(store) -> tuple[int | None, str | None]:
+def _served(config: TollgateConfig, store) -> tuple[int | None, str | None, str]:
+    """(id, folder, problem) of the served model. A SavedModel runs its own
+    graph when loaded, so the desk loads a served copy only once it matches
+    what its approver signed, as `tollgate verify` checks it."""
     try:
         served_id = resolve_model(store, "serving")
     except TollgateError:
-        return None, None
-    return served_id, model_lineage(store, served_id).releases[-1].serving_path
+        return None, None, ""
+    checked = verify(config, str(served_id))
+    if checked.failed:
+        check, _, detail = next(line for line in checked.lines if not line[1])
+        return served_id, None, f"the served model {served_id} does not verify ({check}: {detail}), so it is not loaded"
+    return served_id, model_lineage(store, served_id).releases[-1].serving_path, ""
 
 
 def link(model_id: int, values: dict) -> str:
@@ -114,13 +123,13 @@ def search(config: TollgateConfig, row_text: str, like: str) -> dict:
         hits = query.like(config, int(like), SHOWN_EXAMPLES)
     else:
         hits = query.by_row(config, row_text, SHOWN_EXAMPLES).hits
-    served_id, _ = _served(store_for(config))
+    served_id = resolve_model(store_for(config), "serving")
     return {"examples": _hits(served_id, hits), "served_id": served_id}
 
 
 def _disagree(thing: Subject) -> dict:
     if not thing.served_dir:
-        raise TollgateError("no model is served yet: there is nothing to disagree with")
+        raise TollgateError(thing.served_problem or "no model is served yet: there is nothing to disagree with")
     examples = poke.eval_examples(thing.examples_uri)
     gaps = poke.disagreements(thing.candidate_dir, thing.served_dir, examples, SHOWN_EXAMPLES)
     heading = (f"Where model {thing.model_id} and the served model {thing.served_id} disagree most, "
@@ -133,8 +142,9 @@ def _disagree(thing: Subject) -> dict:
 def add_poke_routes(app, desk, person, checked_form) -> None:
     def page(request: Request, who, thing: Subject, row: dict, shown: dict, problem: str = ""):
         served = f"the served model {thing.served_id}" if thing.served_id else "no served model (none released yet)"
+        lede = f"Model {thing.model_id} side by side with {served}."
         return desk.page(request, "poke.html", who, f"Poke model {thing.model_id}", thing=thing, row=row,
-                         lede=f"Model {thing.model_id} side by side with {served}.", problem=problem, **shown)
+                         lede=lede, problem=problem or thing.served_problem, **shown)
 
     @app.get("/models/{model_id}/poke")
     def poke_form(request: Request, model_id: int, who=Depends(person)):

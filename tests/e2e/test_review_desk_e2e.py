@@ -309,7 +309,7 @@ def test_stored_markup_shows_as_text(desk, browser):
     assert driver.title.startswith(f"Poke model {desk.b}") and not driver.find_elements(By.CSS_SELECTOR, "main b")
 
 
-def test_a_served_file_changed_after_release_shows_on_the_review_page(desk):
+def test_a_served_file_changed_after_release_shows_on_the_review_page_and_is_never_poked(desk):
     alice = desk.logged_in("alice")
     assert "verified: signed by alice" in alice.get(f"/models/{desk.a}").text
     [folder] = [r["serving_path"] for r in desk.project.tollgate("lineage", str(desk.a), "--json")["releases"]]
@@ -317,6 +317,12 @@ def test_a_served_file_changed_after_release_shows_on_the_review_page(desk):
         handle.write(b"\0")
     page = alice.get(f"/models/{desk.a}").text
     assert "NOT VERIFIED" in page and "variables/variables.index" in page
+    poke = html.unescape(alice.get(f"/models/{desk.b}/poke").text)
+    assert f"the served model {desk.a} does not verify" in poke and 'value="disagree"' not in poke
+    answer = html.unescape(alice.post(f"/models/{desk.b}/poke", data={
+        "csrf": csrf_in(poke), "action": "predict", "c.fare": "12.5"}).text)
+    [served] = re.findall(r'<tr><td>outputs</td><td class="num">[\d.]+</td><td class="num">([^<]*)</td>', answer)
+    assert served == "-"  # the changed copy was never loaded
 
 
 def _examples(page: str) -> list[tuple[str, str]]:
