@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import glob
-import os
 import threading
 
 import numpy as np
@@ -68,15 +66,14 @@ def serialize(row: dict[str, str], schema) -> bytes:
 
 @functools.lru_cache(maxsize=2)  # up to SCAN_LIMIT examples each: the model under review and maybe one more
 def eval_examples(examples_uri: str) -> tuple[Example, ...]:
-    """The first SCAN_LIMIT examples of the eval split ExampleGen wrote."""
-    import tensorflow as tf
+    """The first SCAN_LIMIT examples of the eval split ExampleGen wrote, read
+    as the serving check reads them."""
+    from components.serving_check.executor import eval_rows
 
-    files = sorted(glob.glob(os.path.join(examples_uri, "Split-eval", "*")))
-    if not files:
-        raise TollgateError(f"no eval split under {examples_uri}; was this model's data removed?")
-    compression = "GZIP" if all(f.endswith(".gz") for f in files) else ""
-    records = tf.data.TFRecordDataset(files, compression_type=compression).take(SCAN_LIMIT)
-    return tuple(Example(i, _values(r), r) for i, r in enumerate(records.as_numpy_iterator()))
+    records = eval_rows(examples_uri, ["eval"], SCAN_LIMIT)
+    if not records:
+        raise TollgateError(f"no eval examples under {examples_uri}; was this model's data removed?")
+    return tuple(Example(i, _values(r), r) for i, r in enumerate(records))
 
 
 def _values(serialized: bytes) -> dict[str, str]:
