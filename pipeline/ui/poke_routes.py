@@ -108,6 +108,8 @@ def _similar(config: TollgateConfig, thing: Subject, row: dict) -> dict:
 
     if not row:
         raise TollgateError("fill in at least one column to search by")
+    if thing.served_problem:  # a row is embedded by the served model, which is then loaded
+        raise TollgateError(thing.served_problem)
     found = query.by_columns(config, row, SHOWN_EXAMPLES)
     return {"heading": "Nearest examples in the served vector index", "examples": _hits(thing.model_id, found.hits)}
 
@@ -122,6 +124,9 @@ def search(config: TollgateConfig, row_text: str, like: str) -> dict:
             raise TollgateError(f"an example key is a number, as a search prints it, not {like!r}")
         hits = query.like(config, int(like), SHOWN_EXAMPLES)
     else:
+        _, _, problem = _served(config, store_for(config))
+        if problem:  # a row is embedded by the served model, which is then loaded
+            raise TollgateError(problem)
         hits = query.by_row(config, row_text, SHOWN_EXAMPLES).hits
     served_id = resolve_model(store_for(config), "serving")
     return {"examples": _hits(served_id, hits), "served_id": served_id}

@@ -323,6 +323,11 @@ def test_a_served_file_changed_after_release_shows_on_the_review_page_and_is_nev
         "csrf": csrf_in(poke), "action": "predict", "c.fare": "12.5"}).text)
     [served] = re.findall(r'<tr><td>outputs</td><td class="num">[\d.]+</td><td class="num">([^<]*)</td>', answer)
     assert served == "-"  # the changed copy was never loaded
+    similar = alice.post(f"/models/{desk.b}/poke", data={"csrf": csrf_in(poke), "action": "similar", "c.fare": "1"})
+    searched = alice.post("/search", data={"csrf": csrf_in(poke), "row": "fare=1"})
+    for refused in (similar, searched):  # a row is embedded by the served model: it would be loaded
+        assert f"the served model {desk.a} does not verify" in html.unescape(refused.text)
+        assert not _examples(refused.text)
 
 
 def _examples(page: str) -> list[tuple[str, str]]:
