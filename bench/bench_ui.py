@@ -5,19 +5,24 @@ The store is built here: a released model, then cached runs of it up to
 nightly schedule makes them), then a second model awaiting sign-off. The desk
 (`tollgate ui`) serves it in its own process; --clients threads, each logged
 in with its own session, ask for the runs, pending, review and audit pages
-in turn, --rounds times. Printed per page: the median and p95 of the times
+in turn, --rounds times, and the released model's review page, which also
+verifies its served copy. Printed per page: the median and p95 of the times
 the clients saw.
 
 Baseline, in the same invocation: `tollgate lineage MODEL --format html` for
 the model under review, the command that wrote a model's page before the
 desk (fastest of 3, start-up included, as a person waits for it).
 
-    .venv/bin/python bench/bench_ui.py [--runs 200] [--clients 20] [--rounds 10]
+    .venv/bin/python bench/bench_ui.py [--runs 200] [--clients 20] [--rounds 10] [--home DIR]
+
+With --home, the store is built there once and reused by later invocations
+(building 200 runs takes minutes; the pages are what is measured).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import socket
@@ -129,12 +134,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--home", type=Path, help="build the store here once, and reuse it")
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="tollgate-bench-ui-")) / "home"
-    released, waiting = build(home, args.runs)
+    home = args.home or Path(tempfile.mkdtemp(prefix="tollgate-bench-ui-")) / "home"
+    built = home.parent / f"{home.name}-bench-ui-{args.runs}.json"
+    if not built.is_file():
+        built.write_text(json.dumps(build(home, args.runs)))
+    released, waiting = json.loads(built.read_text())
     desk, url = serve(home)
     try:
-        pages = {"runs": "/", "pending": "/pending", "review": f"/models/{waiting}", "audit": "/audit"}
+        # The released model's page also runs `tollgate verify` on its served copy.
+        pages = {"runs": "/", "pending": "/pending", "review": f"/models/{waiting}",
+                 "released": f"/models/{released}", "audit": "/audit"}
         times = load(url, pages, args.clients, args.rounds)
     finally:
         desk.terminate()

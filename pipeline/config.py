@@ -365,7 +365,10 @@ class TollgateConfig:
 
     def run_report(self, run_id: str) -> Path:
         """A local run's report page, named by the moment its id (ISO 8601) names."""
-        return self.reports_dir / f"run-{self.pipeline_name}-{_stamp(run_id)}.html"
+        return self.reports_dir / self.run_report_name(run_id)
+
+    def run_report_name(self, run_id: str) -> str:
+        return f"run-{self.pipeline_name}-{_stamp(run_id)}.html"
 
     @property
     def sqlite_path(self) -> Path:

@@ -65,10 +65,28 @@ def _node_name(store, execution: Execution) -> str:
     return execution.type.rsplit(".", 1)[-1]
 
 
+def _node_names(store, pipeline_name: str) -> dict[int, str]:
+    """Every execution of the pipeline's nodes, with its node: one query per
+    node, where asking per execution costs one per step of every run."""
+    prefix, names = f"{pipeline_name}.", {}
+    for node in store.get_contexts_by_type("node"):
+        if node.name.startswith(prefix):
+            names.update((e.id, node.name[len(prefix):]) for e in store.get_executions_by_context(node.id))
+    return names
+
+
 def outputs(store, execution_ids: list[int]) -> list[metadata_store_pb2.Artifact]:
     """The output artifacts of the executions."""
-    events = [e for e in store.get_events_by_execution_ids(execution_ids) if e.type == _OUTPUT]
-    return store.get_artifacts_by_id([e.artifact_id for e in events]) if events else []
+    return [a for made in _outputs_by_execution(store, execution_ids).values() for a in made]
+
+
+def _outputs_by_execution(store, execution_ids: list[int]) -> dict[int, list[metadata_store_pb2.Artifact]]:
+    events = [e for e in store.get_events_by_execution_ids(execution_ids) if e.type == _OUTPUT] if execution_ids else []
+    artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])} if events else {}
+    made = {i: [] for i in execution_ids}
+    for event in events:
+        made[event.execution_id].append(artifacts[event.artifact_id])
+    return made
 
 
 def step_outputs(store, record: RunRecord, node: str) -> dict:
@@ -77,65 +95,85 @@ def step_outputs(store, record: RunRecord, node: str) -> dict:
     return {a.type: a for a in outputs(store, [step.execution_id])} if step else {}
 
 
-def _record(store, run: metadata_store_pb2.Context) -> RunRecord:
-    executions = sorted(
-        store.get_executions_by_context(run.id), key=lambda e: e.create_time_since_epoch
-    )
-    steps = tuple(
-        StepRecord(
-            node=_node_name(store, e),
-            state=_state(e),
-            seconds=(e.last_update_time_since_epoch - e.create_time_since_epoch) / 1000,
-            execution_id=e.id,
+class _Runs:
+    """What run records are read from, fetched in a few queries for any number of runs."""
+
+    def __init__(self, store, runs: list[metadata_store_pb2.Context], names: dict[int, str] | None = None):
+        self.store, self.runs = store, runs
+        self.executions = {
+            run.id: sorted(store.get_executions_by_context(run.id), key=lambda e: e.create_time_since_epoch)
+            for run in runs}
+        every = [e for found in self.executions.values() for e in found]
+        self.names = names if names is not None else {e.id: _node_name(store, e) for e in every}
+        self.made = _outputs_by_execution(store, [e.id for e in every])
+        self._waiting: set[int] | None = None
+
+    def waiting(self) -> set[int]:
+        """Models with an undecided request (read once, and only if a run stopped at a sign-off)."""
+        if self._waiting is None:
+            self._waiting = {r.model_id for r in pending_requests(self.store)}
+        return self._waiting
+
+    def records(self) -> list[RunRecord]:
+        return [self._record(run) for run in self.runs]
+
+    def _record(self, run: metadata_store_pb2.Context) -> RunRecord:
+        executions = self.executions[run.id]
+        steps = tuple(
+            StepRecord(
+                node=self.names.get(e.id) or e.type.rsplit(".", 1)[-1],
+                state=_state(e),
+                seconds=(e.last_update_time_since_epoch - e.create_time_since_epoch) / 1000,
+                execution_id=e.id,
+            )
+            for e in executions
         )
-        for e in executions
-    )
-    model_id, pushed = None, None
-    for artifact in outputs(store, [e.id for e in executions]):
-        if artifact.type == "Model":
-            model_id = artifact.id
-        released = artifact.custom_properties.get("released")
-        if artifact.type == RELEASE and released and released.int_value == 1:
-            pushed = artifact.custom_properties["serving_path"].string_value
-    failed = {s.node for s in steps if s.state == "failed"}
-    if failed == {"SignOff"}:
-        waiting = model_id in {r.model_id for r in pending_requests(store)}
-        status = "awaiting sign-off" if waiting else "stopped at sign-off"
-    elif failed:
-        status = "failed"
-    elif executions and all(e.last_known_state in _DONE for e in executions):
-        status = "succeeded"
-    else:
-        status = "incomplete"
-    start = executions[0].create_time_since_epoch if executions else run.create_time_since_epoch
-    end = max((e.last_update_time_since_epoch for e in executions), default=start)
-    return RunRecord(
-        run_id=run.name,
-        started=iso(start),
-        seconds=(end - start) / 1000,
-        status=status,
-        model_id=model_id,
-        pushed=pushed,
-        steps=steps,
-    )
+        model_id, pushed = None, None
+        made = {a.id: a for e in executions for a in self.made[e.id]}
+        for artifact in sorted(made.values(), key=lambda a: a.id):  # newest last: the Trainer's model
+            if artifact.type == "Model":
+                model_id = artifact.id
+            released = artifact.custom_properties.get("released")
+            if artifact.type == RELEASE and released and released.int_value == 1:
+                pushed = artifact.custom_properties["serving_path"].string_value
+        start = executions[0].create_time_since_epoch if executions else run.create_time_since_epoch
+        end = max((e.last_update_time_since_epoch for e in executions), default=start)
+        return RunRecord(run_id=run.name, started=iso(start), seconds=(end - start) / 1000,
+                         status=self._status(executions, steps, model_id), model_id=model_id, pushed=pushed,
+                         steps=steps)
+
+    def _status(self, executions: list[Execution], steps: tuple[StepRecord, ...], model_id: int | None) -> str:
+        failed = {s.node for s in steps if s.state == "failed"}
+        if failed == {"SignOff"}:
+            return "awaiting sign-off" if model_id in self.waiting() else "stopped at sign-off"
+        if failed:
+            return "failed"
+        if executions and all(e.last_known_state in _DONE for e in executions):
+            return "succeeded"
+        return "incomplete"
 
 
-def list_runs(store, pipeline_name: str) -> list[RunRecord]:
-    """Every run of `pipeline_name`, oldest first."""
+def _run_contexts(store, pipeline_name: str) -> list[metadata_store_pb2.Context]:
     pipeline = store.get_context_by_type_and_name("pipeline", pipeline_name)
     if pipeline is None:
         return []
-    runs = store.get_children_contexts_by_context(pipeline.id)
-    runs.sort(key=lambda c: c.create_time_since_epoch)
-    return [_record(store, run) for run in runs if run.type == "pipeline_run"]
+    runs = [c for c in store.get_children_contexts_by_context(pipeline.id) if c.type == "pipeline_run"]
+    return sorted(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+
+
+def list_runs(store, pipeline_name: str, newest: int | None = None) -> list[RunRecord]:
+    """Every run of `pipeline_name` (or the `newest` few), oldest first."""
+    runs = _run_contexts(store, pipeline_name)
+    runs = runs[-newest:] if newest else runs
+    return _Runs(store, runs, _node_names(store, pipeline_name)).records() if runs else []
 
 
 def run_record(store, run_id: str) -> RunRecord | None:
     """The run of this id (a pipeline_run context), or None."""
     run = store.get_context_by_type_and_name("pipeline_run", run_id)
-    return _record(store, run) if run is not None else None
+    return _Runs(store, [run]).records()[0] if run is not None else None
 
 
 def latest_run(store, pipeline_name: str) -> RunRecord | None:
-    runs = list_runs(store, pipeline_name)
+    runs = list_runs(store, pipeline_name, newest=1)
     return runs[-1] if runs else None

@@ -152,8 +152,8 @@ def create_app(config: TollgateConfig) -> FastAPI:
         return response
 
     @app.get("/", response_class=HTMLResponse)
-    def runs(request: Request, who: Person = Depends(person)):
-        return desk.page(request, "runs.html", who, "Runs", **desk.views.runs())
+    def runs(request: Request, page: int = 1, who: Person = Depends(person)):
+        return desk.page(request, "runs.html", who, "Runs", **desk.views.runs(page))
 
     @app.get("/runs/{run_id:path}", response_class=HTMLResponse)
     def run(request: Request, run_id: str, who: Person = Depends(person)):

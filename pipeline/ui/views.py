@@ -23,8 +23,10 @@ from pipeline.lineage.store import store_for
 from pipeline.lineage.verify import verify
 from pipeline.reports.model_card import model_card, to_svg
 from pipeline.reports.page import STYLE
+from pipeline.ui.cache import PageCache, folders_version
 
 RUNNING_REFRESH = 3  # seconds between reloads of a run still going
+RUNS_PER_PAGE = 50
 LARGEST_ID = 2**63 - 1  # MLMD's ids are 64-bit
 
 
@@ -35,8 +37,11 @@ def model_in_range(model_id: int) -> int:
 
 
 class Views:
+    """Each page's values; what the store alone decides is kept until it changes (pipeline/ui/cache.py)."""
+
     def __init__(self, config: TollgateConfig):
         self.config = config
+        self.cache = PageCache(config)
 
     def shell(self) -> dict:
         backend = self.config.metadata.backend
@@ -51,12 +56,26 @@ class Views:
         path = self.config.run_report(run_id)
         return path.name if path.is_file() else None
 
-    def runs(self) -> dict:
-        found = list_runs(store_for(self.config), self.config.pipeline_name)
-        return {"runs": found, "reports": {r.run_id: self._report(r.run_id) for r in found}}
+    def _reports(self, shown: list) -> dict[str, str | None]:
+        """Each shown run's report, from one listing of the folder rather than a look per run."""
+        folder = self.config.reports_dir
+        written = {p.name for p in os.scandir(folder) if p.is_file()} if folder.is_dir() else set()
+        names = {r.run_id: self.config.run_report_name(r.run_id) for r in shown}
+        return {run_id: name if name in written else None for run_id, name in names.items()}
+
+    def runs(self, page: int = 1) -> dict:
+        """One page of runs, newest first."""
+        every = self.cache.get(("runs",), lambda: list_runs(store_for(self.config), self.config.pipeline_name))
+        pages = max(1, -(-len(every) // RUNS_PER_PAGE))
+        if not 0 < page <= pages:
+            raise HTTPException(404, f"no page {page} of runs: there are {pages}")
+        newest = len(every) - (page - 1) * RUNS_PER_PAGE
+        shown = every[max(0, newest - RUNS_PER_PAGE):newest][::-1]
+        return {"runs": shown, "reports": self._reports(shown),
+                "page": page, "pages": pages, "total": len(every)}
 
     def run(self, run_id: str) -> dict:
-        record = run_record(store_for(self.config), run_id)
+        record = self.cache.get(("run", run_id), lambda: run_record(store_for(self.config), run_id))
         if record is None:
             raise HTTPException(404, f"no run {run_id} of {self.config.pipeline_name} in the store")
         going = any(s.state == "running" for s in record.steps) or record.status == "incomplete"
@@ -64,9 +83,20 @@ class Views:
                 "lede": f"{record.status}; started {record.started}"}
 
     def pending(self) -> dict:
-        return {"requests": records.pending_requests(store_for(self.config)), "metric_of": _metric_of}
+        found = self.cache.get(("pending",), lambda: records.pending_requests(store_for(self.config)))
+        return {"requests": found, "metric_of": _metric_of}
 
     def review(self, model_id: int) -> dict:
+        card = self.cache.get(("review", model_id), lambda: self._review(model_id))
+        # What `tollgate verify MODEL` says, served copies included, once a decision exists. Served
+        # files can change without the store knowing: it is kept only while none of them has.
+        decided = any(h["decision"] for h in card["history"])
+        files = folders_version(self.config.serving_dir, card["model_dir"]) if decided else ()
+        checked = self.cache.get(("verify", model_id, files), lambda: verify(self.config, str(model_id))) \
+            if decided else None
+        return {**card, "checked": checked}
+
+    def _review(self, model_id: int) -> dict:
         store, trusted = store_for(self.config), trust_of(self.config)
         resolve_model(store, str(model_id))  # one line naming what is wrong with the id
         lineage = model_lineage(store, model_id, trusted)
@@ -79,14 +109,16 @@ class Views:
             history.append({"request": request, "decision": decision, "proof": proof})
         # Only the newest request can be decided: an older one was superseded by a rerun.
         awaiting = history[-1]["request"] if history and history[-1]["decision"] is None else None
-        # What `tollgate verify MODEL` says, served copies included, once a decision exists.
-        checked = verify(self.config, str(model_id)) if any(h["decision"] for h in history) else None
         approvers = ", ".join(self.config.signoff.approvers) or "the approvers"
+        [model] = store.get_artifacts_by_id([model_id])
         return {"model_id": model_id, "lede": lede, "badges": badges, "sections": sections, "history": history,
                 "awaiting": awaiting, "approvers": approvers, "passkeys": trusted.keyring.passkeys,
-                "checked": checked}
+                "model_dir": model.uri}
 
     def audit(self) -> dict:
+        return self.cache.get(("audit",), self._audit)
+
+    def _audit(self) -> dict:
         store, trusted = store_for(self.config), trust_of(self.config)
         return {"entries": audit(store, None, trusted),
                 "chain": check_chain(store, self.config.pipeline_name, trusted.keyring)}

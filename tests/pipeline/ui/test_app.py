@@ -3,11 +3,14 @@ it directly) over an empty store: what needs no trained model. The review
 of real models, passkeys and every attack on both stores are in
 tests/e2e/test_review_desk_e2e.py."""
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.config_file import load_config
 from pipeline.ui.app import create_app
+from tests.pipeline.lineage.layout import Execution, Layout
 
 
 def desk(tmp_path, **ui) -> TestClient:
@@ -101,3 +104,23 @@ def test_a_login_never_sends_the_browser_to_another_site(tmp_path, target):
 def test_the_session_cookie_is_httponly_and_samesite(tmp_path):
     cookie = desk(tmp_path).get("/login").headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_the_runs_page_shows_fifty_runs_at_a_time_newest_first_and_a_new_run_at_once(tmp_path):
+    client = desk(tmp_path, user_header="kubeflow-userid")
+    layout = Layout(tmp_path / "home" / "metadata.sqlite", pipeline="tollgate")
+    for number in range(120):
+        layout.run(f"run-{number:03}", [("Trainer", Execution.COMPLETE, ["Model"])])
+    alice = {"kubeflow-userid": "alice@example.com"}
+
+    def shown(page: int) -> list[str]:
+        text = client.get(f"/?page={page}", headers=alice).text
+        return re.findall(r'href="/runs/(run-\d+)"', text)
+
+    assert shown(1) == [f"run-{n:03}" for n in range(119, 69, -1)]
+    assert shown(3) == [f"run-{n:03}" for n in range(19, -1, -1)]
+    first = client.get("/", headers=alice).text
+    assert "page 1 of 3 (120 runs, newest first)" in first and 'href="/?page=2"' in first
+    assert client.get("/?page=4", headers=alice).status_code == 404
+    layout.run("run-120", [("Trainer", Execution.RUNNING, [])])  # written by another process
+    assert shown(1)[0] == "run-120" and shown(3)[0] == "run-020"  # every page moves on by one
