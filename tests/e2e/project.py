@@ -4,12 +4,13 @@ test can run several at once or kill one (tests/crash.py)."""
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
 import json
 import os
 import subprocess
-import sys
+import tempfile
 from pathlib import Path
 
 from components.artifact_types import SIGNOFF_DECISION
@@ -22,6 +23,7 @@ from pipeline.config_file import load_config
 from pipeline.lineage.data import prop
 from pipeline.lineage.store import store_for
 from tests.conftest import REPO, taxi_rows, write_csv
+from tests.forkserver import ForkServer, Forked
 from tests.mariadb import PASSWORD
 
 
@@ -46,14 +48,11 @@ class Project:
         self.data = write_csv(self.root / "data" / "taxi.csv", *taxi_rows(self.rows))
         self.home = self.home or self.root / "home"
 
-    def _command(self, args: tuple[str, ...], crash: tuple[str, float] | None) -> list[str]:
-        entry = ["-m", "tests.crash", crash[0], str(crash[1]), "--"] if crash else ["-m", "pipeline.cli"]
-        return [sys.executable, *entry, *args, "--config", str(self.config_file)]
-
-    def start(self, *args: str, user: str = "carol", crash: tuple[str, float] | None = None) -> subprocess.Popen:
+    def start(self, *args: str, user: str = "carol", crash: tuple[str, float] | None = None) -> Forked:
+        """`python -m pipeline.cli ARGS` (or, to kill it, `python -m tests.crash ...`), forked warm."""
+        module, before = ("tests.crash", [crash[0], str(crash[1]), "--"]) if crash else ("pipeline.cli", [])
         env = {**os.environ, "TOLLGATE_HOME": str(self.home), "TOLLGATE_USER": user, MYSQL_PASSWORD_ENV: PASSWORD}
-        return subprocess.Popen(self._command(args, crash), cwd=REPO, env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return fork_server().start(module, [*before, *args, "--config", str(self.config_file)], env, REPO)
 
     def tollgate(self, *args: str, user: str = "carol", crash: tuple[str, float] | None = None,
                  expect: int = 0) -> str | dict | list:
@@ -82,7 +81,23 @@ class Project:
         }
 
 
-def finish(process: subprocess.Popen, expect: int = 0, json_answer: bool = False):
+@functools.cache
+def fork_server() -> ForkServer:
+    """This test worker's fork server (tests/forkserver.py), started on first use."""
+    server = ForkServer(Path(tempfile.mkdtemp(prefix="tollgate-forkserver-")))
+    atexit.register(server.stop)
+    return server
+
+
+def tollgate_in(home: Path, *args: str, user: str = "carol", timeout: float = 600) -> subprocess.CompletedProcess:
+    """`tollgate ARGS` over this state folder, forked warm, to its end."""
+    env = {**os.environ, "TOLLGATE_HOME": str(home), "TOLLGATE_USER": user}
+    process = fork_server().start("pipeline.cli", list(args), env, REPO)
+    stdout, stderr = process.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(["tollgate", *args], process.returncode, stdout, stderr)
+
+
+def finish(process: subprocess.Popen | Forked, expect: int = 0, json_answer: bool = False):
     stdout, stderr = process.communicate(timeout=600)
     assert process.returncode == expect, f"exit {process.returncode}, wanted {expect}: {stderr[-3000:]}"
     return json.loads(stdout) if json_answer and expect == 0 else stdout

@@ -4,20 +4,17 @@ gate, the sign-off, the release, lineage and the vector index."""
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.project import tollgate_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 def tollgate(home: Path, *args, user="dana"):
-    env = {**os.environ, "TOLLGATE_HOME": str(home), "TOLLGATE_USER": user}
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+    done = tollgate_in(home, *args, user=user)
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 

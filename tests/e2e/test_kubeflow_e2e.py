@@ -11,8 +11,6 @@ virtual environment, not the image kubeflow/Dockerfile builds).
 import csv
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,9 +19,9 @@ from pipeline.config_file import load_config
 from pipeline.lineage.model import audit, model_lineage
 from pipeline.lineage.store import store_for
 from tests.conftest import taxi_rows, write_csv
+from tests.e2e.project import tollgate_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
-TOLLGATE = [sys.executable, "-m", "pipeline.cli"]
 CONFIG = """
 [trainer]
 train_steps = 50
@@ -35,8 +33,7 @@ base_url = "https://desk.example.com"
 
 
 def tollgate(root: Path, *args, user="carol"):
-    env = {**os.environ, "TOLLGATE_HOME": str(root / "home"), "TOLLGATE_USER": user}
-    return subprocess.run([*TOLLGATE, *args], capture_output=True, text=True, env=env, timeout=900)
+    return tollgate_in(root / "home", *args, user=user, timeout=900)
 
 
 def run_local(root: Path):

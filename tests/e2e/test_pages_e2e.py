@@ -4,16 +4,14 @@ and answers a reader comes for. On the default run (conftest's first_run)
 and on a story with a baseline: two released spans, then a drifted one."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.browser import Browser
 from tests.conftest import taxi_rows, write_csv
+from tests.e2e.project import tollgate_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 # The story needs span 2 blessed against span 1. Whether 60 steps on 600 rows
@@ -31,9 +29,7 @@ max_change = 0.5
 
 
 def tollgate(home: Path, *args, user="carol"):
-    env = {**os.environ, "TOLLGATE_HOME": str(home), "TOLLGATE_USER": user}
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+    return tollgate_in(home, *args, user=user)
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,11 @@ TFX (tests/e2e/stock/churn.py), on a CSV of its own, named by `[model]` and
 run unchanged through every gate, the sign-off and the release."""
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.project import tollgate_in
 from tests.e2e.stock.churn_data import churn_csv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -33,9 +31,7 @@ examples = 50
 
 
 def tollgate(home: Path, *args, user="carol"):
-    env = {**os.environ, "TOLLGATE_HOME": str(home), "TOLLGATE_USER": user}
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+    return tollgate_in(home, *args, user=user)
 
 
 def test_a_stock_tfx_module_runs_unchanged_through_the_gates_to_release(tmp_path):
