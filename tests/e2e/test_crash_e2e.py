@@ -7,8 +7,9 @@ incomplete, nothing unapproved or half-copied is served, and the vector
 alias points at a whole collection or at nothing. Then the next run ends as
 runs end, taking every step finished before the kill from the cache.
 
-On SQLite, and on MariaDB for a kill in the Trainer and one in Publish. About
-10 minutes in all: each kill and each resume is a fresh process.
+On SQLite, and on MariaDB for a kill in the Trainer and one in Publish. Each
+kill and each resume is a fresh process, forked from the worker's warm
+parent (tests/forkserver.py).
 """
 
 import os
