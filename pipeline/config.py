@@ -40,6 +40,10 @@ def default_data_root() -> str:
     return str(tfx_dir / "examples" / "chicago_taxi_pipeline" / "data" / "simple")
 
 
+# Beam's flags for what its workers run: a user who names one has chosen.
+_DEPENDENCY_FLAGS = ("--sdk_container_image", "--setup_file", "--requirements_file", "--extra_package")
+
+
 def _stamp(run_id: str) -> str:
     try:
         return datetime.datetime.fromisoformat(run_id).strftime("%Y%m%d-%H%M%S-%f")
@@ -381,10 +385,23 @@ class TollgateConfig:
             f"--direct_num_workers={self.beam.direct_num_workers}",
             *self.beam.extra_args,
         ]
-        if self.beam.direct_running_mode == "in_memory":
+        if self.beam.direct_running_mode == "in_memory" and self.beam_runner == "DirectRunner" and not any(
+                arg.startswith(_DEPENDENCY_FLAGS) for arg in self.beam.extra_args):
             # Without a dependency flag, TFX builds a tfx sdist for every Beam
             # step (about 1.5 s each) to ship to remote workers. In-memory
             # Beam runs in this process and ships nothing; naming the image
-            # the workers already run in tells TFX so.
+            # the workers already run in tells TFX so. Any other runner has
+            # workers elsewhere, which need the real image or package.
             args.append("--sdk_container_image=local-process")
         return args
+
+    @property
+    def beam_runner(self) -> str:
+        """The runner [beam] extra_args names (Beam's --runner), else the DirectRunner."""
+        runner, args = "DirectRunner", list(self.beam.extra_args)
+        for i, arg in enumerate(args):
+            if arg.startswith("--runner="):
+                runner = arg.split("=", 1)[1]
+            elif arg == "--runner" and i + 1 < len(args):
+                runner = args[i + 1]
+        return runner

@@ -9,7 +9,7 @@ import pytest
 from kubeflow.compiler import image_reference
 from pipeline.config_file import load_config
 from pipeline.errors import TollgateError
-from tests.kubeflow.golden import GOLDEN, normalized
+from tests.kubeflow.golden import CONFIG, GOLDEN, normalized
 
 NODES = {
     "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "previous_span_resolver", "DriftCheck",
@@ -50,6 +50,19 @@ def test_one_task_per_node_and_no_executor_oss_kfp_refuses(golden_spec):
     for task in tasks_by_node(golden_spec).values():
         [node] = node_ir(task)["nodes"]
         assert node["pipelineNode"]["nodeInfo"]["id"] == task["taskInfo"]["name"]  # its own node only
+
+
+def test_every_beam_step_carries_the_configured_beam_settings(golden_spec):
+    config = load_config(CONFIG)
+    beam = {}
+    for node, task in tasks_by_node(golden_spec).items():
+        spec = node_ir(task)["deploymentConfig"].get("executorSpecs", {}).get(node, {})
+        if spec.get("@type", "").endswith("BeamExecutableSpec"):
+            beam[node] = spec["beamPipelineArgs"]
+    assert {"CsvExampleGen", "StatisticsGen", "Transform", "EmbeddingExporter", "Evaluator"} <= set(beam)
+    assert config.beam_runner == "DataflowRunner"
+    for node, args in beam.items():
+        assert args == config.beam_args and "--sdk_container_image=local-process" not in args, node
 
 
 def test_kfp_only_orders_the_tasks(golden_spec):

@@ -161,3 +161,17 @@ def test_a_named_module_needs_its_data_only_where_data_is_read(tmp_path):
     with pytest.raises(TollgateError, match="data_root must name your module's CSV"):
         config.data_dir
     assert load_config(None).data_dir.name == "simple"  # the taxi example's own sample
+
+
+@pytest.mark.parametrize("extra,runner,local", [
+    ((), "DirectRunner", True),
+    (("--runner=DirectRunner",), "DirectRunner", True),
+    (("--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"), "PortableRunner", False),
+    (("--runner", "DataflowRunner", "--project=p", "--region=europe-west1"), "DataflowRunner", False),
+    (("--sdk_container_image=ghcr.io/team/tollgate:1.0.0",), "DirectRunner", False),
+])
+def test_only_the_in_memory_direct_runner_is_told_its_workers_are_this_process(extra, runner, local):
+    config = load_config(None, beam__extra_args=list(extra))
+    assert config.beam_runner == runner
+    assert ("--sdk_container_image=local-process" in config.beam_args) is local
+    assert config.beam_args[2:2 + len(extra)] == list(extra)  # the user's flags reach Beam as written
