@@ -41,7 +41,8 @@ def default_data_root() -> str:
 
 
 # Beam's flags for what its workers run: a user who names one has chosen.
-_DEPENDENCY_FLAGS = ("--sdk_container_image", "--setup_file", "--requirements_file", "--extra_package")
+_DEPENDENCY_FLAGS = ("--sdk_container_image", "--worker_harness_container_image", "--setup_file",
+                     "--requirements_file", "--extra_package")
 
 
 def _stamp(run_id: str) -> str:
@@ -385,7 +386,8 @@ class TollgateConfig:
             f"--direct_num_workers={self.beam.direct_num_workers}",
             *self.beam.extra_args,
         ]
-        if self.beam.direct_running_mode == "in_memory" and self.beam_runner == "DirectRunner" and not any(
+        direct = self.beam_runner.rsplit(".", 1)[-1].lower().removesuffix("runner") == "direct"  # as Beam reads it
+        if self.beam.direct_running_mode == "in_memory" and direct and not any(
                 arg.startswith(_DEPENDENCY_FLAGS) for arg in self.beam.extra_args):
             # Without a dependency flag, TFX builds a tfx sdist for every Beam
             # step (about 1.5 s each) to ship to remote workers. In-memory

@@ -10,8 +10,10 @@ warnings kept off the terminal), and forks a child per command.
 The child is the command, as `python -m MODULE ARGS` runs it: its own
 process (its own pid, a kill ends it alone), its own environment, working
 folder, stdin, stdout and stderr, and its exit code or signal reported back
-as `subprocess.Popen` reports them. Only the import is shared; nothing runs
-in the parent but the imports. Tests of start-up itself (the CLI's and the
+as `subprocess.Popen` reports them, after its threads and exit handlers ran.
+Only the import is shared; nothing runs in the parent but the imports. One
+thing a child cannot have of its own: Python's string hash seed, which all
+children of one server share (numpy's random state is drawn afresh). Tests of start-up itself (the CLI's and the
 bad inputs' tests) still start `python -m pipeline.cli` cold.
 
     python -m tests.forkserver SOCKET
@@ -19,14 +21,18 @@ bad inputs' tests) still start `python -m pipeline.cli` cold.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import runpy
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 import traceback
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -46,26 +52,41 @@ def _child(request: dict, fds: list[int], inherited: list[socket.socket]) -> Non
             os.dup2(fd, target)
             os.close(fd)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        if "numpy" in sys.modules:  # a fresh draw, as a process of its own would have
+            sys.modules["numpy"].random.seed()
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         sys.argv = [request["module"], *request["args"]]
-        import runpy
-
         runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         if not isinstance(done.code, (int, type(None))):
             print(done.code, file=sys.stderr)
+    except KeyboardInterrupt:  # as the interpreter ends on one: by SIGINT itself
+        traceback.print_exc()
+        code = -signal.SIGINT
     except BaseException:  # as the interpreter reports what ends a program
         traceback.print_exc()
+    _exit_as_python_does(code)
+
+
+def _exit_as_python_does(code: int) -> None:
+    """What an interpreter does at its end, short of tearing its modules down:
+    wait for its other threads, run the exit handlers, flush."""
+    try:
+        threading._shutdown()
+        atexit._run_exitfuncs()
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except Exception:
                 pass
+        if code == -signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
         os._exit(code)
 
 
@@ -84,7 +105,8 @@ def serve(path: str) -> None:
     waiting: dict[int, socket.socket] = {}
     chooser = selectors.DefaultSelector()
     chooser.register(listener, selectors.EVENT_READ)
-    while True:
+    worker = os.getppid()
+    while os.getppid() == worker:  # a test worker that died takes its server with it
         for _ in chooser.select(timeout=0.05):
             _start(listener, waiting)
         _reap(waiting)
@@ -98,7 +120,7 @@ def _start(listener: socket.socket, waiting: dict[int, socket.socket]) -> None:
         _child(json.loads(message), fds, [listener, connection, *waiting.values()])
     for fd in fds:
         os.close(fd)
-    connection.sendall(f"{pid}\n".encode())
+    _answer(connection, pid)
     waiting[pid] = connection
 
 
@@ -108,8 +130,15 @@ def _reap(waiting: dict[int, socket.socket]) -> None:
         if pid == 0:
             return
         connection = waiting.pop(pid)
-        connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+        _answer(connection, os.waitstatus_to_exitcode(status))
         connection.close()
+
+
+def _answer(connection: socket.socket, number: int) -> None:
+    try:
+        connection.sendall(f"{number}\n".encode())
+    except OSError:  # the test that asked has gone: the server serves the others on
+        pass
 
 
 class Forked:
@@ -125,31 +154,47 @@ class Forked:
         socket.send_fds(self.connection, [message], [stdin, out_write, err_write])
         for fd in (stdin, out_write, err_write):
             os.close(fd)
-        self.answers = self.connection.makefile("r")
-        self.pid = int(self.answers.readline())
+        self._answers = b""
+        self.pid = int(self._line(None))
         self.stdout, self.stderr = open(out_read), open(err_read)
         self.returncode: int | None = None
 
+    def _line(self, deadline: float | None) -> str:
+        while b"\n" not in self._answers:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(str(self.pid), 0)
+            self.connection.settimeout(left)
+            try:
+                got = self.connection.recv(64)
+            except TimeoutError:
+                raise subprocess.TimeoutExpired(str(self.pid), 0) from None
+            if not got:
+                raise RuntimeError("the fork server went away")
+            self._answers += got
+        line, self._answers = self._answers.split(b"\n", 1)
+        return line.decode()
+
     def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        deadline = None if timeout is None else time.monotonic() + timeout
         read: dict[str, str] = {}
         readers = [threading.Thread(target=lambda n=name, s=stream: read.__setitem__(n, s.read()), daemon=True)
                    for name, stream in (("out", self.stdout), ("err", self.stderr))]
         for reader in readers:
             reader.start()
         for reader in readers:
-            reader.join(timeout)
+            reader.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
             if reader.is_alive():
                 raise subprocess.TimeoutExpired(str(self.pid), timeout)
-        self.wait()
+        self._wait(deadline)
         return read["out"], read["err"]
 
     def wait(self, timeout: float | None = None) -> int:
+        return self._wait(None if timeout is None else time.monotonic() + timeout)
+
+    def _wait(self, deadline: float | None) -> int:
         if self.returncode is None:
-            self.connection.settimeout(timeout)
-            try:
-                self.returncode = int(self.answers.readline())
-            except TimeoutError:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout) from None
+            self.returncode = int(self._line(deadline))
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
@@ -167,6 +212,7 @@ class ForkServer:
     """One per test worker: started on first use, stopped when the worker ends."""
 
     def __init__(self, folder):
+        self.folder = folder
         self.path = str(folder / "forkserver.sock")
         self.process = subprocess.Popen([sys.executable, "-m", "tests.forkserver", self.path], cwd=REPO,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -179,6 +225,7 @@ class ForkServer:
     def stop(self) -> None:
         self.process.kill()
         self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -245,13 +245,17 @@ def decision_for(store, request_id: int) -> Decision | None:
     return _read(min(found, key=lambda a: a.id), Decision) if found else None
 
 
+def all_requests(store) -> list[Request]:
+    """Every request in the store, oldest first."""
+    return sorted((_read(a, Request) for a in store.get_artifacts_by_type(REQUEST_TYPE)), key=lambda r: r.id)
+
+
 def pending_requests(store) -> list[Request]:
     decided = {
         a.custom_properties["request_id"].int_value
         for a in store.get_artifacts_by_type(DECISION_TYPE)
     }
-    requests = [_read(a, Request) for a in store.get_artifacts_by_type(REQUEST_TYPE)]
-    return [r for r in sorted(requests, key=lambda r: r.id) if r.id not in decided]
+    return [r for r in all_requests(store) if r.id not in decided]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -128,11 +128,12 @@ class _Runs:
             )
             for e in executions
         )
-        model_id, pushed = None, None
-        made = {a.id: a for e in executions for a in self.made[e.id]}
-        for artifact in sorted(made.values(), key=lambda a: a.id):  # newest last: the Trainer's model
-            if artifact.type == "Model":
-                model_id = artifact.id
+        pushed, made = None, {a.id: a for e in executions for a in self.made[e.id]}
+        # The run's model is its Trainer's, even when a resolver hands on a newer one.
+        trained = [a.id for s in steps if s.node == "Trainer" for a in self.made[s.execution_id] if a.type == "Model"]
+        models = trained or sorted(a.id for a in made.values() if a.type == "Model")
+        model_id = models[-1] if models else None
+        for artifact in made.values():
             released = artifact.custom_properties.get("released")
             if artifact.type == RELEASE and released and released.int_value == 1:
                 pushed = artifact.custom_properties["serving_path"].string_value

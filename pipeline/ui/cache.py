@@ -6,18 +6,22 @@ kept with the version of what it was read from, and read again only once
 that version moves. The version is taken before the page is read, so a write
 that lands while it is read makes the next request read again.
 
-- SQLite: `PRAGMA data_version` on a connection of the desk's own, which
-  moves with every commit of any other connection, raw SQL included, and the
-  file's inode, in case the file is swapped.
+- SQLite: the file's stat, and `PRAGMA data_version` on a connection of the
+  desk's own, which moves with every commit of any other connection, raw SQL
+  included, even one within the file system's clock tick.
 - MySQL: the newest execution, artifact and context by update time (MLMD
   stamps every write it makes). A write that goes round MLMD, by SQL that
   leaves the stamps alone, would not move that: a page is also read again
   once it is `MYSQL_LONGEST` seconds old, so such a change shows within it.
 
 The keyring's file is part of the version: it decides which proofs hold.
-What `tollgate verify` says also depends on the files it hashes, which
-change without the store knowing: its answer is kept under their
-`folders_version` (inode, size, times), and read again when any moves.
+A proof also hashes files that change without the store knowing (the
+model's folder, its serving targets, the served copies and the proofs
+beside them): the pages that show proofs are kept under those files'
+`folders_version` too (inode, mode, size, times), and read again when any
+moves. Writing a file moves its ctime, which no user can set back; two
+writes within one tick of the file system's clock, with a page read
+between them, are the one change this can miss.
 """
 
 from __future__ import annotations
@@ -66,15 +70,22 @@ class SqliteVersion:
         self.path = path
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
+        self._opened: tuple = ()  # the file as it stood when the connection opened
 
     def __call__(self) -> tuple:
-        inode = _stat(self.path)[:1]
+        # data_version counts commits as one connection sees them: on any change to the file
+        # (a commit, or a file put in its place, maybe on a reused inode) a connection of
+        # its own is opened, and the file's stat is part of the version too.
+        found = _stat(self.path)
         with self._lock:
-            if self._db is None and inode:
+            if found != self._opened:
+                if self._db is not None:
+                    self._db.close()
                 self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
-                                           check_same_thread=False)
+                                           check_same_thread=False) if found else None
+                self._opened = found
             changes = self._db.execute("PRAGMA data_version").fetchone()[0] if self._db else None
-        return changes, inode
+        return changes, found
 
 
 class MysqlVersion:

@@ -87,14 +87,27 @@ class Views:
         return {"requests": found, "metric_of": _metric_of}
 
     def review(self, model_id: int) -> dict:
-        card = self.cache.get(("review", model_id), lambda: self._review(model_id))
-        # What `tollgate verify MODEL` says, served copies included, once a decision exists. Served
-        # files can change without the store knowing: it is kept only while none of them has.
-        decided = any(h["decision"] for h in card["history"])
-        files = folders_version(self.config.serving_dir, card["model_dir"]) if decided else ()
+        # A proof hashes the model's files, which change without the store knowing: the page
+        # is kept only while they, the served copies and the proofs beside them stand still.
+        files = self._files_read(model_id)
+        card = self.cache.get(("review", model_id, files), lambda: self._review(model_id))
+        # What `tollgate verify MODEL` says, served copies included, once a decision exists.
         checked = self.cache.get(("verify", model_id, files), lambda: verify(self.config, str(model_id))) \
-            if decided else None
+            if any(h["decision"] for h in card["history"]) else None
         return {**card, "checked": checked}
+
+    def _files_read(self, model_id: int | None) -> tuple:
+        """The version of the files a proof of the model (None: of every model) reads."""
+        folders = self.cache.get(("folders", model_id), lambda: self._folders(model_id))
+        return folders_version(self.config.serving_dir, *folders)
+
+    def _folders(self, model_id: int | None) -> list[str]:
+        """Each model's folder and the serving targets its requests name."""
+        store = store_for(self.config)
+        requests = records.requests_for_model(store, model_id) if model_id else records.all_requests(store)
+        ids = {r.model_id for r in requests} | ({model_id} if model_id else set())
+        models = store.get_artifacts_by_id(sorted(ids)) if ids else []
+        return sorted({m.uri for m in models} | {r.serving_uri for r in requests if r.serving_uri})
 
     def _review(self, model_id: int) -> dict:
         store, trusted = store_for(self.config), trust_of(self.config)
@@ -110,13 +123,11 @@ class Views:
         # Only the newest request can be decided: an older one was superseded by a rerun.
         awaiting = history[-1]["request"] if history and history[-1]["decision"] is None else None
         approvers = ", ".join(self.config.signoff.approvers) or "the approvers"
-        [model] = store.get_artifacts_by_id([model_id])
         return {"model_id": model_id, "lede": lede, "badges": badges, "sections": sections, "history": history,
-                "awaiting": awaiting, "approvers": approvers, "passkeys": trusted.keyring.passkeys,
-                "model_dir": model.uri}
+                "awaiting": awaiting, "approvers": approvers, "passkeys": trusted.keyring.passkeys}
 
     def audit(self) -> dict:
-        return self.cache.get(("audit",), self._audit)
+        return self.cache.get(("audit", self._files_read(None)), self._audit)
 
     def _audit(self) -> dict:
         store, trusted = store_for(self.config), trust_of(self.config)

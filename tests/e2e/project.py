@@ -93,11 +93,20 @@ def tollgate_in(home: Path, *args: str, user: str = "carol", timeout: float = 60
     """`tollgate ARGS` over this state folder, forked warm, to its end."""
     env = {**os.environ, "TOLLGATE_HOME": str(home), "TOLLGATE_USER": user}
     process = fork_server().start("pipeline.cli", list(args), env, REPO)
-    stdout, stderr = process.communicate(timeout=timeout)
+    stdout, stderr = communicate(process, timeout)
     return subprocess.CompletedProcess(["tollgate", *args], process.returncode, stdout, stderr)
 
 
+def communicate(process: subprocess.Popen | Forked, timeout: float) -> tuple[str, str]:
+    """As `subprocess.run` does: a command past its time is killed, then the test fails."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
 def finish(process: subprocess.Popen | Forked, expect: int = 0, json_answer: bool = False):
-    stdout, stderr = process.communicate(timeout=600)
+    stdout, stderr = communicate(process, 600)
     assert process.returncode == expect, f"exit {process.returncode}, wanted {expect}: {stderr[-3000:]}"
     return json.loads(stdout) if json_answer and expect == 0 else stdout

@@ -166,6 +166,10 @@ def test_a_named_module_needs_its_data_only_where_data_is_read(tmp_path):
 @pytest.mark.parametrize("extra,runner,local", [
     ((), "DirectRunner", True),
     (("--runner=DirectRunner",), "DirectRunner", True),
+    (("--runner=direct",), "direct", True),
+    (("--runner=apache_beam.runners.direct.direct_runner.DirectRunner",),
+     "apache_beam.runners.direct.direct_runner.DirectRunner", True),
+    (("--worker_harness_container_image=ghcr.io/team/tollgate:1.0.0",), "DirectRunner", False),
     (("--runner=PortableRunner", "--job_endpoint=embed", "--environment_type=LOOPBACK"), "PortableRunner", False),
     (("--runner", "DataflowRunner", "--project=p", "--region=europe-west1"), "DataflowRunner", False),
     (("--sdk_container_image=ghcr.io/team/tollgate:1.0.0",), "DirectRunner", False),

@@ -11,20 +11,21 @@ def test_each_run_names_its_steps_by_node_and_finds_its_model_and_release(tmp_pa
     first = layout.run("r1", [("CsvExampleGen", Execution.COMPLETE, ["Examples"]),
                               ("Trainer", Execution.COMPLETE, ["Model"]),
                               ("Pusher", Execution.COMPLETE, [RELEASE])])
-    # A resolver that hands on the last model runs after this run's Trainer:
-    # the run's model is still the one its Trainer made.
     second = layout.run("r2", [("Trainer", Execution.CACHED, ["Model"]),
                                ("latest_model_resolver", Execution.COMPLETE, []),
                                ("Evaluator", Execution.RUNNING, [])])
-    layout.store.put_events([Event(type=Event.OUTPUT, artifact_id=first["Model"],
+    # The resolver hands on a model newer than the one r2's (cached) Trainer gave:
+    # r2's model is still its Trainer's.
+    newer = layout.run("r3", [("Trainer", Execution.COMPLETE, ["Model"])])["Model"]
+    layout.store.put_events([Event(type=Event.OUTPUT, artifact_id=newer,
                                    execution_id=run_record(layout.store, "r2").steps[1].execution_id)])
     runs = list_runs(layout.store, "p")
-    assert [r.run_id for r in runs] == ["r1", "r2"]
+    assert [r.run_id for r in runs] == ["r1", "r2", "r3"] and newer > second["Model"]
     assert [s.node for s in runs[0].steps] == ["CsvExampleGen", "Trainer", "Pusher"]
     assert (runs[0].status, runs[0].model_id, runs[0].pushed) == ("succeeded", first["Model"], "/serving/Pusher")
     assert (runs[1].status, runs[1].model_id, runs[1].pushed) == ("incomplete", second["Model"], None)
     assert [s.state for s in runs[1].steps] == ["cached", "done", "running"]
-    assert runs == [run_record(layout.store, "r1"), run_record(layout.store, "r2")]
+    assert runs == [run_record(layout.store, run) for run in ("r1", "r2", "r3")]
 
 
 def test_the_newest_runs_and_the_latest_alone_read_the_same_records(tmp_path):

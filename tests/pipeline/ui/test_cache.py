@@ -2,6 +2,8 @@
 MariaDB: a page is read again whenever anything it was read from changes,
 by MLMD, by raw SQL or in the keyring, and never otherwise."""
 
+import os
+import shutil
 import sqlite3
 import time
 
@@ -102,3 +104,29 @@ def test_no_more_pages_are_kept_than_the_bound(config, monkeypatch):
     for model in (1, 2, 3):
         pages.get(("review", model), read)
     assert pages.get(("review", 3), read) == 3 and pages.get(("review", 1), read) == 4  # 1 went first
+
+
+def test_an_sqlite_file_put_in_place_of_the_old_one_is_followed(tmp_path):
+    config = load_config(None, home=str(tmp_path / "home"))
+    add_artifact(config)
+    pages, read = cache.PageCache(config), Reads()
+    assert pages.get(("runs",), read) == 1
+    shutil.copy(config.sqlite_path, tmp_path / "restored.sqlite")
+    os.replace(tmp_path / "restored.sqlite", config.sqlite_path)  # as a restore from a backup does
+    assert pages.get(("runs",), read) == 2
+    add_artifact(config)  # written to the new file: seen too
+    assert pages.get(("runs",), read) == 3 and pages.get(("runs",), read) == 3
+
+
+def test_the_files_a_proof_hashes_version_every_change_to_their_bytes_or_kind(tmp_path):
+    model = tmp_path / "model" / "Format-Serving"
+    model.mkdir(parents=True)
+    (model / "saved_model.pb").write_bytes(b"graph")
+    before = cache.folders_version(tmp_path / "serving", tmp_path / "model")
+    (model / "saved_model.pb").write_bytes(b"GRAPH")  # same size
+    changed = cache.folders_version(tmp_path / "serving", tmp_path / "model")
+    (tmp_path / "elsewhere.pb").write_bytes(b"GRAPH")
+    (model / "saved_model.pb").unlink()
+    (model / "saved_model.pb").symlink_to(tmp_path / "elsewhere.pb")
+    linked = cache.folders_version(tmp_path / "serving", tmp_path / "model")
+    assert len({before, changed, linked}) == 3
