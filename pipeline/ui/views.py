@@ -37,7 +37,7 @@ def model_in_range(model_id: int) -> int:
 
 
 class Views:
-    """Each page's values; what the store alone decides is kept until it changes (pipeline/ui/cache.py)."""
+    """Each page's values, kept until what they were read from changes (pipeline/ui/cache.py)."""
 
     def __init__(self, config: TollgateConfig):
         self.config = config
