@@ -50,6 +50,7 @@ check: setup test-system
 
 bench: setup
 	$(BIN)/python bench/bench_pipeline.py
+	$(BIN)/python bench/bench_scale.py --sizes 100k
 
 # The README's pictures of a run report and a model card (about 3 minutes).
 screenshots: setup test-system

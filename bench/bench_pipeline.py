@@ -90,16 +90,41 @@ def child(which: str, root: Path, data_root: str, steps: int) -> None:
     }))
 
 
+def _peak_tree_mb(process: subprocess.Popen, peak: list) -> None:
+    """Samples the summed RSS of a process and its descendants (Beam's
+    multi-processing workers among them) until it exits; the peak in peak[0]."""
+    import psutil
+
+    root = psutil.Process(process.pid)
+    while process.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            total = sum(p.memory_info().rss for p in tree if p.is_running())
+        except psutil.Error:
+            continue
+        peak[0] = max(peak[0], total / 2**20)
+        time.sleep(0.2)
+
+
 def run_child(which: str, root: Path, data_root: str, steps: int, script: str = __file__) -> dict:
-    """Runs `script --child which` in its own process; its figures, with the wall time."""
+    """Runs `script --child which` in its own process; its figures, with the
+    wall time and the peak memory of its whole process tree."""
+    import threading
+
     cmd = [sys.executable, script, "--child", which, "--root", str(root),
            "--data", str(data_root), "--steps", str(steps)]
     started = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
-    if result.returncode != 0:
-        sys.exit(f"{which} run failed:\n{result.stderr[-3000:]}")
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    peak = [0.0]
+    sampler = threading.Thread(target=_peak_tree_mb, args=(process, peak), daemon=True)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    sampler.join()
+    if process.returncode != 0:
+        sys.exit(f"{which} run failed:\n{stderr[-3000:]}")
+    figures = json.loads(stdout.strip().splitlines()[-1])
     figures["wall_s"] = time.perf_counter() - started
+    figures["peak_tree_mb"] = peak[0]
     return figures
 
 

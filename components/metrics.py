@@ -26,16 +26,24 @@ METRICS = {m.name: m for m in (
     Metric("mae", "MeanAbsoluteError", "mean_absolute_error", "MAE", higher_is_better=False),
 )}
 BY_CLASS = {m.class_name: m for m in METRICS.values()}
+# Tollgate's own versions of TFMA classes (components/histogram_metrics):
+# "HistogramBinaryAccuracy" computes TFMA's "BinaryAccuracy", same name and key.
+DERIVED_PREFIX = "Histogram"
 # What records written before metrics were configurable were ranked by.
 AUC = METRICS["auc"]
 # A slice this small has too noisy a metric to be called the worst.
 MIN_SLICE_EXAMPLES = 50
 
 
+def tfma_class(class_name: str) -> str:
+    """The TFMA class an eval config's metric computes."""
+    return class_name.removeprefix(DERIVED_PREFIX)
+
+
 def primary_metric(class_names: list[str]) -> Metric:
     """The metric a model is ranked by: the eval config lists the configured
     metrics first, so the first one Tollgate knows."""
-    return next((BY_CLASS[name] for name in class_names if name in BY_CLASS), AUC)
+    return next((BY_CLASS[tfma_class(name)] for name in class_names if tfma_class(name) in BY_CLASS), AUC)
 
 
 def configured_metric(eval_config: dict) -> Metric:

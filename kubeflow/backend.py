@@ -38,6 +38,11 @@ class KubeflowBackend(LocalBackend):
         # checkout when `run-local` runs them here.
         self.workdir = workdir
 
+    def input_bytes(self, config: TollgateConfig) -> None:
+        """Unknown when the pipeline compiles: each run binds its own data. The
+        compiled steps run [beam]'s named mode, or in memory for "auto"."""
+        return None
+
     def example_input(self, config: TollgateConfig) -> ExampleInput:
         root, pattern = config.data_root or IMAGE_DATA_ROOT, "*.csv"
         if holds_spans(config):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from components.metrics import METRICS
-from pipeline.config import (CONFIG_ENV, EXAMPLE_CONFIG, LATEST, PROBLEMS, TAXI_MODULE, KubeflowConfig,
+from pipeline.config import (BEAM_MODES, CONFIG_ENV, EXAMPLE_CONFIG, LATEST, PROBLEMS, TAXI_MODULE, KubeflowConfig,
                              ResourceConfig, ServingConfig, TollgateConfig)
 from pipeline.errors import TollgateError
 
@@ -170,6 +170,10 @@ def validate(config: TollgateConfig) -> TollgateConfig:
         problems.append(f"validation.schema_file {schema} does not exist")
     if config.signoff.keyring and config.runner == "local" and not config.keyring_path.is_file():
         problems.append(f"signoff.keyring {config.keyring_path} does not exist")
+    if config.beam.direct_running_mode not in BEAM_MODES:
+        problems.append(f"beam.direct_running_mode must be one of {', '.join(BEAM_MODES)}")
+    if config.beam.direct_num_workers < 0 or config.beam.multi_processing_mb < 0:
+        problems.append("beam.direct_num_workers and beam.multi_processing_mb may not be negative")
     if config.runner not in ("local", "kubeflow"):
         problems.append("runner must be 'local' or 'kubeflow'")
     problems += _resource_problems(config.kubeflow)

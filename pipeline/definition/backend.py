@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import DEFAULT_HOME, TollgateConfig
+from pipeline.data.check import csv_files
 from pipeline.data.spans import SPAN_PATTERN, chosen_span, spans_in
+from pipeline.errors import TollgateError
 from pipeline.lineage.store import connection_config
 
 
@@ -43,6 +45,18 @@ class LocalBackend:
         if data.is_dir():
             return ExampleInput(str(data), "*.csv")
         return ExampleInput(str(data.parent), data.name)
+
+    def input_bytes(self, config: TollgateConfig) -> int | None:
+        """The size of the CSV a run reads, which picks Beam's mode (BeamConfig.mode_for);
+        None where there is none yet (a pipeline defined before its data: the run's
+        data check says what is missing)."""
+        data = config.data_dir
+        try:
+            if spans_in(data):
+                data = chosen_span(data, config.span)[1]
+            return sum(path.stat().st_size for path in csv_files(data))
+        except TollgateError:
+            return None
 
     def schema_file(self, config: TollgateConfig) -> str:
         return str(config.schema_path)

@@ -4,7 +4,8 @@ import json
 
 import tensorflow_model_analysis as tfma
 
-from components.metrics import METRICS
+from components import histogram_metrics
+from components.metrics import DERIVED_PREFIX, METRICS
 from pipeline.config import MetricConfig, TollgateConfig
 
 # Twenty-one points from 0 to 1, 0.05 apart: a readable curve, and 0.5 for
@@ -13,7 +14,8 @@ from pipeline.config import MetricConfig, TollgateConfig
 # any other list sends each example through a Python loop per slice (about
 # five times the cost).
 _EDGE = 1e-7
-CURVE_THRESHOLDS = [-_EDGE] + [(i + 1) * 1.0 / 20 for i in range(19)] + [1.0 + _EDGE]
+_STEPS = histogram_metrics.CURVE_POINTS - 1
+CURVE_THRESHOLDS = [-_EDGE] + [(i + 1) * 1.0 / _STEPS for i in range(_STEPS - 1)] + [1.0 + _EDGE]
 # Measured for every model of a problem, whether or not a threshold names them.
 _REPORTED = {
     "binary": ["ExampleCount", "BinaryAccuracy", "MeanLabel"],
@@ -37,8 +39,15 @@ def _threshold(metric: MetricConfig) -> tfma.MetricThreshold | None:
     return threshold if metric.threshold is not None or metric.max_change is not None else None
 
 
-def _metric(class_name: str, metric: MetricConfig | None) -> tfma.MetricConfig:
+# For a binary model, these come from the histogram the AUC and the curve
+# already build, instead of a Python combiner each per example and slice.
+_FROM_HISTOGRAM = {"ExampleCount", "MeanLabel", "BinaryAccuracy"}
+
+
+def _metric(class_name: str, metric: MetricConfig | None, problem: str) -> tfma.MetricConfig:
     config = tfma.MetricConfig(class_name=class_name)
+    if problem == "binary" and class_name in _FROM_HISTOGRAM:
+        config.class_name, config.module = DERIVED_PREFIX + class_name, histogram_metrics.__name__
     if class_name == "AUC":
         # 1,000 thresholds resolve AUC to 0.001, finer than any gate here;
         # TFMA's default of 10,000 costs 10x the work.
@@ -57,7 +66,7 @@ def _metrics(config: TollgateConfig) -> list[tfma.MetricConfig]:
     # The configured metrics first: the first is the one readers rank by
     # (components.metrics.primary_metric).
     names = list(dict.fromkeys([*gated, *_REPORTED[config.model.problem]]))
-    metrics = [_metric(name, gated.get(name)) for name in names]
+    metrics = [_metric(name, gated.get(name), config.model.problem) for name in names]
     if config.model.problem == "binary":
         # The ROC curve and the confusion matrix, for the pages and the KFP UI.
         metrics.append(tfma.MetricConfig(class_name="ConfusionMatrixAtThresholds",

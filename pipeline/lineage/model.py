@@ -12,7 +12,7 @@ import os
 import ml_metadata
 
 from components import artifact_types
-from components.metrics import summary_metric
+from components.metrics import summary_metric, tfma_class
 from components.signoff import records
 from pipeline.errors import TollgateError
 from pipeline.lineage import records as rec
@@ -93,7 +93,7 @@ def thresholds_of(eval_config: dict) -> list[rec.Threshold]:
                 limit = item.get("threshold", {})
                 value, change = limit.get("value_threshold", {}), limit.get("change_threshold", {})
                 found.append(rec.Threshold(
-                    metric=metric["class_name"],
+                    metric=tfma_class(metric["class_name"]),
                     slices=[s for s in item.get("slicing_specs", []) if s],
                     lower_bound=value.get("lower_bound"),
                     upper_bound=value.get("upper_bound"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
+import os
+import sys
 from pathlib import Path
 
 from components.signoff.executor import SignOffPending
@@ -15,7 +17,7 @@ from pipeline.errors import TollgateError
 from pipeline.lineage.runs import run_record
 from pipeline.lineage.store import columns_for_run, store_for
 from pipeline.local.progress import Progress
-from pipeline.local.summary import RunFailed, RunSummary, failure, summarize
+from pipeline.local.summary import RunSummary, failure, summarize
 
 
 @contextlib.contextmanager
@@ -46,6 +48,39 @@ def _logged_to(path: Path, progress: Progress):
         root.removeHandler(progress)
         root.removeHandler(handler)
         handler.close()
+
+
+@contextlib.contextmanager
+def _terminal_for_tollgate(path: Path):
+    """During the run, what is written straight to file descriptors 1 and 2
+    (Beam's worker processes, TensorFlow's C++ logs, warnings) goes to the
+    run's log; yields the stream that still reaches the terminal, for
+    Tollgate's own lines. Where stderr is not descriptor 2 (a notebook, a
+    captured test), nothing is moved."""
+    try:
+        moved = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        moved = False
+    if not moved:
+        yield sys.stderr
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    terminal = os.fdopen(os.dup(saved[1]), "w", buffering=1)
+    try:
+        yield terminal
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for descriptor, original in zip((1, 2), saved):
+            os.dup2(original, descriptor)
+            os.close(original)
+        terminal.close()
 
 
 def _compiled(definition, run_id: str):
@@ -81,8 +116,7 @@ def run_pipeline(config: TollgateConfig, checked: DataSummary | None = None) -> 
     report = config.run_report(run_id)
     log = config.logs_dir / report.with_suffix(".log").name
     store = store_for(config)  # made here, before TFX connects to it
-    progress = Progress()
-    with _logged_to(log, progress):
+    with _terminal_for_tollgate(log) as terminal, _logged_to(log, progress := Progress(stream=terminal)):
         from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
         from pipeline.definition.pipeline import create_pipeline

@@ -19,8 +19,9 @@ from tests.e2e.project import Project
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 PORTABLE = ('[beam]\nextra_args = ["--runner=PortableRunner", "--job_endpoint=embed", '
             '"--environment_type=LOOPBACK"]\n')
-# The steps that run a Beam pipeline on this data (Transform takes its in-place path: no pass over the data).
-BEAM_JOBS = ("CsvExampleGen", "StatisticsGen", "EmbeddingExporter", "Evaluator")
+# The steps that run a Beam pipeline on this data (Transform takes its in-place path: no pass over the
+# data; ExampleGen reads through Arrow in its own process, components/arrow_example_gen).
+BEAM_JOBS = ("StatisticsGen", "EmbeddingExporter", "Evaluator")
 
 
 def examples_written(home: Path) -> dict[str, int]:

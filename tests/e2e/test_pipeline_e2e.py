@@ -74,7 +74,7 @@ def test_pushed_model_lineage_reaches_the_input_file(first_run):
     assert trainer.type.endswith("Trainer")
     [examples] = inputs_of(store, trainer.id, "Examples")
     example_gen = producer(store, examples.id)
-    assert example_gen.type.endswith("CsvExampleGen")
+    assert example_gen.type.endswith("FileBasedExampleGen")  # with the Arrow executor
     props = example_gen.custom_properties
     assert props["input_base"].string_value == str(config.data_dir.parent)
     assert json.loads(props["input_config"].string_value)["splits"][0]["pattern"] == "taxi.csv"

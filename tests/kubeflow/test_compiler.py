@@ -12,7 +12,8 @@ from pipeline.errors import TollgateError
 from tests.kubeflow.golden import CONFIG, GOLDEN, normalized
 
 NODES = {
-    "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "previous_span_resolver", "DriftCheck",
+    "CsvExampleGen", "ExampleCountGate", "StatisticsGen", "SchemaGen", "ExampleValidator", "previous_span_resolver",
+    "DriftCheck",
     "AnomalyGate", "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "ServingCheck", "SignOff",
     "Pusher", "Publish", "EmbeddingExporter", "VectorIndexPusher",
 }

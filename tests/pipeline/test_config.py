@@ -1,4 +1,5 @@
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,19 @@ def test_only_the_in_memory_direct_runner_is_told_its_workers_are_this_process(e
     assert config.beam_runner == runner
     assert ("--sdk_container_image=local-process" in config.beam_args) is local
     assert config.beam_args[2:2 + len(extra)] == list(extra)  # the user's flags reach Beam as written
+
+
+def test_auto_picks_beam_mode_by_input_size():
+    beam = load_config(None).beam
+    assert beam.direct_running_mode == "auto"
+    assert beam.mode_for(None) == ("in_memory", 1)  # unknown size (a compiled Kubeflow pipeline)
+    assert beam.mode_for((beam.multi_processing_mb << 20) - 1) == ("in_memory", 1)
+    assert beam.mode_for(beam.multi_processing_mb << 20) == ("multi_processing", os.cpu_count())
+    named = load_config(None, beam__direct_running_mode="multi_threading", beam__direct_num_workers=3).beam
+    assert named.mode_for(10 << 30) == named.mode_for(None) == ("multi_threading", 3)
+
+
+@pytest.mark.parametrize("text", ['[beam]\ndirect_running_mode = "fast"\n', '[beam]\nmulti_processing_mb = -1\n'])
+def test_a_bad_beam_mode_is_one_line(tmp_path, text):
+    with pytest.raises(TollgateError, match="beam.direct_running_mode must be one of auto|may not be negative"):
+        load_config(write(tmp_path, text))

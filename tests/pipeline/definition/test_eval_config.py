@@ -4,6 +4,7 @@ import json
 
 import tensorflow_model_analysis as tfma
 
+from components.metrics import tfma_class
 from pipeline.config_file import load_config
 from pipeline.definition.eval_config import eval_config
 
@@ -24,3 +25,24 @@ def test_the_roc_curve_takes_tfma_histogram_path_not_its_per_example_loop(tmp_pa
     thresholds = json.loads(next(m for m in config.metrics_specs[0].metrics
                                  if m.class_name == "ConfusionMatrixAtThresholds").config)["thresholds"]
     assert len(thresholds) == 21 and 0.5 in thresholds and thresholds[0] < 0 and thresholds[-1] > 1
+
+
+def _per_example(config: tfma.EvalConfig) -> set[str]:
+    """What TFMA computes example by example for `config` (everything else is derived)."""
+    from tensorflow_model_analysis.metrics import metric_specs, metric_types
+
+    computations = metric_specs.to_computations(config.metrics_specs, eval_config=config)
+    return {key.name for c in computations if type(c) is metric_types.MetricComputation for key in c.keys}
+
+
+def test_a_binary_model_runs_one_histogram_per_example_and_derives_every_metric(tmp_path):
+    config = eval_config(load_config(None, home=str(tmp_path)))
+    names = {tfma_class(m.class_name) for m in config.metrics_specs[0].metrics}
+    assert {"AUC", "ExampleCount", "MeanLabel", "BinaryAccuracy", "ConfusionMatrixAtThresholds"} <= names
+    [histogram] = _per_example(config)
+    assert "calibration_histogram" in histogram
+
+
+def test_other_problems_keep_tfma_own_metrics(tmp_path):
+    config = eval_config(load_config(None, home=str(tmp_path), model__problem="regression"))
+    assert not any(m.module for m in config.metrics_specs[0].metrics)

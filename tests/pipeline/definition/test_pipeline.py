@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from pipeline.config_file import load_config
 from pipeline.definition.pipeline import create_pipeline
 
@@ -11,12 +13,15 @@ def test_components_in_order_and_gated(tmp_path):
     pipeline = create_pipeline(config)
     ids = [c.id for c in pipeline.components]
     assert set(ids) == {
-        "CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "previous_span_resolver",
+        "CsvExampleGen", "ExampleCountGate", "StatisticsGen", "SchemaGen", "ExampleValidator", "previous_span_resolver",
         "DriftCheck", "AnomalyGate",
         "Transform", "Trainer", "baseline_model_resolver", "Evaluator", "ServingCheck", "SignOff",
         "Pusher", "Publish", "EmbeddingExporter", "VectorIndexPusher",
     }
     by_id = {c.id: c for c in pipeline.components}
+    # ExampleGen reads through Arrow; its count is checked before anything reads the examples.
+    assert by_id["CsvExampleGen"].executor_spec.executor_class.__module__ == "components.arrow_example_gen.executor"
+    assert by_id["ExampleCountGate"] in by_id["StatisticsGen"].upstream_nodes
     # Anomalies stop the run before Transform: Transform waits on the gate.
     assert by_id["AnomalyGate"] in by_id["Transform"].upstream_nodes
     assert by_id["ExampleValidator"] in by_id["AnomalyGate"].upstream_nodes
@@ -109,3 +114,12 @@ def test_no_drift_features_means_no_drift_check(tmp_path):
     config = load_config(None, home=str(tmp_path), validation__drift_features=[])
     ids = {c.id for c in create_pipeline(config).components}
     assert "DriftCheck" not in ids and "previous_span_resolver" not in ids
+
+
+@pytest.mark.parametrize("threshold_mb,mode", [(1, "multi_processing"), (32, "in_memory")])
+def test_beam_mode_follows_the_size_of_the_csv(tmp_path, threshold_mb, mode):
+    # The taxi sample is 1.8 MB: above a 1 MB threshold, below the default 32 MB.
+    config = load_config(None, home=str(tmp_path), beam__multi_processing_mb=threshold_mb)
+    args = create_pipeline(config).beam_pipeline_args
+    assert f"--direct_running_mode={mode}" in args
+    assert "--sdk_container_image=local-process" in args  # the DirectRunner's workers need nothing shipped
