@@ -1,23 +1,20 @@
-"""ExampleCount, MeanLabel and BinaryAccuracy for binary models, read off the
-calibration histogram that TFMA already builds for the AUC and the ROC curve.
+"""ExampleCount and MeanLabel for binary models, read off the calibration
+histogram that TFMA already builds for the AUC and the ROC curve.
 
 TFMA's own versions each run a combiner of their own, in Python, once per
-example and slice: at a million rows they cost about a third of the
-Evaluator (issue 27). These are the same metrics, under the same names and
-keys, so thresholds, pages and the audit read them as before, derived from
-the one histogram: the example count and the label sum are its totals, and
-accuracy is the confusion matrix at 0.5 of the curve's 21 thresholds. The
-Evaluator loads them by module name (`tfma.MetricConfig.module`).
+example and slice. These are the same metrics, under the same names and
+keys, so thresholds, pages and the audit read them as before: the example
+count and the label sum are the histogram's totals, exactly. The Evaluator
+loads them by module name (`tfma.MetricConfig.module`).
+
+BinaryAccuracy stays TFMA's: from the histogram, a prediction just above
+0.5 (within its 1/10,000 buckets) would count as a negative.
 """
 
 from __future__ import annotations
 
 import tensorflow_model_analysis as tfma
-from tensorflow_model_analysis.metrics import binary_confusion_matrices, calibration_histogram, metric_types, metric_util
-
-# The curve's thresholds: 21 as TFMA spaces them, 0.5 among them.
-CURVE_POINTS = 21
-_HALF = (CURVE_POINTS - 1) // 2
+from tensorflow_model_analysis.metrics import calibration_histogram, metric_types, metric_util
 
 
 def _key(name: str, model_name: str, output_name: str, sub_key, example_weighted: bool) -> metric_types.MetricKey:
@@ -62,25 +59,3 @@ class HistogramExampleCount(tfma.metrics.Metric):
 class HistogramMeanLabel(tfma.metrics.Metric):
     def __init__(self, name: str = "mean_label"):
         super().__init__(_from_histogram(_mean_label), name=name)
-
-
-def _accuracy(name, eval_config=None, model_name="", output_name="", sub_key=None,
-              aggregation_type=None, class_weights=None, example_weighted=False):
-    matrices = binary_confusion_matrices.binary_confusion_matrices(
-        num_thresholds=CURVE_POINTS, eval_config=eval_config, model_name=model_name, output_name=output_name,
-        sub_key=sub_key, aggregation_type=aggregation_type, class_weights=class_weights,
-        example_weighted=example_weighted)
-    source = matrices[-1].keys[-1]
-    key = _key(name, model_name, output_name, sub_key, example_weighted)
-
-    def result(metrics):
-        at = metrics[source]
-        right, wrong = at.tp[_HALF] + at.tn[_HALF], at.fp[_HALF] + at.fn[_HALF]
-        return {key: right / (right + wrong) if right + wrong else float("nan")}
-
-    return [*matrices, metric_types.DerivedMetricComputation(keys=[key], result=result)]
-
-
-class HistogramBinaryAccuracy(tfma.metrics.Metric):
-    def __init__(self, name: str = "binary_accuracy"):
-        super().__init__(metric_util.merge_per_key_computations(_accuracy), name=name)

@@ -201,7 +201,9 @@ class BeamConfig:
         if self.direct_running_mode != "auto":
             return self.direct_running_mode, self.direct_num_workers
         if input_bytes is not None and input_bytes >= self.multi_processing_mb << 20:
-            return "multi_processing", os.cpu_count() or 1
+            # 0: Beam starts one per core. The arguments are in each step's
+            # cache key, which should not change with the machine a run replays on.
+            return "multi_processing", 0
         return "in_memory", 1
 
 

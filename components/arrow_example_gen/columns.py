@@ -5,9 +5,9 @@ non-empty cell is a Python int within int64, else FLOAT when each is a
 Python float, else STRING; a column with no value at all has no type. An
 empty cell becomes an empty value list, and a column with no type gives
 each row a feature with no list at all. These rules are applied here
-column by column in Arrow; a column Arrow's casts cannot settle alone (say,
-an int written with spaces) is typed and converted cell by cell in Python,
-as CsvExampleGen would.
+column by column in Arrow where every cell is a plain decimal spelling; any
+other column (an int written with spaces, say) is typed and converted by
+Python's rules, one distinct cell at a time, as CsvExampleGen would.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pyarrow import csv
 
 UNKNOWN, INT, FLOAT, STRING = range(4)
 _INT64 = (-(2**63), 2**63 - 1)
-_DIGITS = r"^[+-]?[0-9]+$"
+_INT = r"^[+-]?[0-9]+$"
+_FLOAT = r"(?i)^[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?|inf|infinity|nan)$"
 _BLOCK_BYTES = 16 << 20  # about 100,000 taxi rows: memory stays flat whatever the file's size
 
 
@@ -47,21 +48,27 @@ def batches(source, names: list[str]):
 
 
 def _python_type(cell: str) -> int:
+    """CsvExampleGen's rule for one cell, which it applies to the cell's bytes."""
+    raw = cell.encode()
     try:
-        return INT if _INT64[0] <= int(cell) <= _INT64[1] else STRING
+        return INT if _INT64[0] <= int(raw) <= _INT64[1] else STRING
     except ValueError:
         pass
     try:
-        float(cell)
+        float(raw)
     except ValueError:
         return STRING
     return FLOAT
 
 
-def _casts(values: pa.ChunkedArray, to: pa.DataType) -> bool:
+def _all_match(cells: pa.Array, pattern: str) -> bool:
+    return bool(pc.all(pc.match_substring_regex(cells, pattern)).as_py())
+
+
+def _fits_int64(cells: pa.Array) -> bool:
     try:
-        pc.cast(values, to)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pc.cast(cells, pa.int64())
+    except pa.ArrowInvalid:
         return False
     return True
 
@@ -71,30 +78,32 @@ def column_type(cells: pa.Array) -> int:
     present = pc.filter(cells, pc.not_equal(cells, ""))
     if len(present) == 0:
         return UNKNOWN
-    # Arrow's int and float syntaxes lie within Python's, so a cast that
-    # succeeds settles the type; only integers past int64 need a second look
-    # (Python calls them STRING).
-    if _casts(present, pa.int64()):
-        return INT
-    if _casts(present, pa.float64()):
-        whole = pc.filter(present, pc.match_substring_regex(present, _DIGITS))
-        return FLOAT if _casts(whole, pa.int64()) else STRING
+    # Plain decimal spellings, which Python reads as Arrow does, are settled
+    # here; anything else (spaces, underscores, hex, other scripts' digits)
+    # takes CsvExampleGen's own rule, cell by distinct cell.
+    if _all_match(present, _INT):
+        return INT if _fits_int64(present) else STRING  # Python: past int64 is STRING
+    if _all_match(present, _FLOAT):
+        return FLOAT if _fits_int64(pc.filter(present, pc.match_substring_regex(present, _INT))) else STRING
     return max(_python_type(cell) for cell in pc.unique(present).to_pylist())
 
 
 _ARROW = {INT: pa.int64(), FLOAT: pa.float64()}
 _PYTHON = {INT: int, FLOAT: float}
+_PATTERN = {INT: _INT, FLOAT: _FLOAT}
 
 
 def _values(present: pa.Array, kind: int) -> pa.Array:
     if kind == STRING:
         return pc.cast(present, pa.large_binary())
     try:
+        if not _all_match(present, _PATTERN[kind]):
+            raise pa.ArrowInvalid("not a plain decimal spelling")
         values = pc.cast(present, _ARROW[kind])
     except pa.ArrowInvalid:
-        # Typed by Python's rules (spaces, underscores): converted by them too.
+        # Read by Python's rules, as CsvExampleGen reads them.
         unique = pc.unique(present)
-        converted = pa.array([_PYTHON[kind](cell) for cell in unique.to_pylist()], _ARROW[kind])
+        converted = pa.array([_PYTHON[kind](cell.encode()) for cell in unique.to_pylist()], _ARROW[kind])
         values = pc.take(converted, pc.index_in(present, value_set=unique))
     if kind == FLOAT:
         # Python's float, then the proto's float32, rounds the same way.

@@ -87,9 +87,10 @@ class CsvInput:
 
     def examples(self):
         """The rows as serialized tf.Examples, a block at a time."""
+        order = encoding.deterministic_order(self.names)
         for batch in self._batches():
             entries = []
-            for name in sorted(self.names):
+            for name in order:
                 kind = self.kinds[name]
                 entries.append(encoding.map_entries(name, kind, *columns.typed(batch.column(name), kind)))
             yield encoding.encode(entries, batch.num_rows)

@@ -14,8 +14,7 @@ from pipeline.config import MetricConfig, TollgateConfig
 # any other list sends each example through a Python loop per slice (about
 # five times the cost).
 _EDGE = 1e-7
-_STEPS = histogram_metrics.CURVE_POINTS - 1
-CURVE_THRESHOLDS = [-_EDGE] + [(i + 1) * 1.0 / _STEPS for i in range(_STEPS - 1)] + [1.0 + _EDGE]
+CURVE_THRESHOLDS = [-_EDGE] + [(i + 1) * 1.0 / 20 for i in range(19)] + [1.0 + _EDGE]
 # Measured for every model of a problem, whether or not a threshold names them.
 _REPORTED = {
     "binary": ["ExampleCount", "BinaryAccuracy", "MeanLabel"],
@@ -41,7 +40,7 @@ def _threshold(metric: MetricConfig) -> tfma.MetricThreshold | None:
 
 # For a binary model, these come from the histogram the AUC and the curve
 # already build, instead of a Python combiner each per example and slice.
-_FROM_HISTOGRAM = {"ExampleCount", "MeanLabel", "BinaryAccuracy"}
+_FROM_HISTOGRAM = {"ExampleCount", "MeanLabel"}
 
 
 def _metric(class_name: str, metric: MetricConfig | None, problem: str) -> tfma.MetricConfig:

@@ -260,7 +260,8 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
     size = backend.input_bytes(config)
     beam_args = config.beam_args_for(size)
     mode, workers = config.beam.mode_for(size)
-    logging.info("Beam: %s mode, %d worker(s), for %s of CSV (direct_running_mode %r; arguments: %s)", mode, workers,
+    logging.info("Beam: %s mode, %s, for %s of CSV (direct_running_mode %r; arguments: %s)", mode,
+                 f"{workers} worker(s)" if workers else "a worker per core",
                  "an unknown size" if size is None else f"{size / 2**20:.1f} MB", config.beam.direct_running_mode,
                  " ".join(beam_args))
     return Pipeline(

@@ -66,21 +66,19 @@ def _terminal_for_tollgate(path: Path):
         return
     sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "ab") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-    terminal = os.fdopen(os.dup(saved[1]), "w", buffering=1)
+    saved = os.dup(1), os.dup(2)
     try:
-        yield terminal
+        with open(path, "ab") as log, os.fdopen(os.dup(saved[1]), "w", buffering=1) as terminal:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            yield terminal
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
         for descriptor, original in zip((1, 2), saved):
             os.dup2(original, descriptor)
             os.close(original)
-        terminal.close()
 
 
 def _compiled(definition, run_id: str):

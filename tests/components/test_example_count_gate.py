@@ -97,3 +97,7 @@ def test_a_record_cut_short_does_not_count(tmp_path):
     cut.parent.mkdir()
     cut.write_bytes(gzip.compress(gzip.decompress(whole.read_bytes())[:-5]))
     assert count_records(str(cut.parent)) == 2
+    truncated = tmp_path / "truncated" / "data.gz"  # the gzip stream itself cut short
+    truncated.parent.mkdir()
+    truncated.write_bytes(whole.read_bytes()[:-40])
+    assert count_records(str(truncated.parent)) < 3

@@ -29,7 +29,7 @@ KILLED = -9
 
 # Seconds into the step; a step quicker than that is killed as its executor
 # returns, before TFX records it. Each is about half the step's time here.
-BEFORE_SIGN_OFF = {"CsvExampleGen": 0.8, "StatisticsGen": 2.0, "Transform": 0.3, "Trainer": 2.5,
+BEFORE_SIGN_OFF = {"CsvExampleGen": 0.2, "StatisticsGen": 2.0, "Transform": 0.3, "Trainer": 2.5,
                    "EmbeddingExporter": 0.5, "Evaluator": 3.0}
 AFTER_SIGN_OFF = {"Pusher": 0.0, "Publish": 5.0, "VectorIndexPusher": 0.8}
 

@@ -1,5 +1,4 @@
 import dataclasses
-import os
 from pathlib import Path
 
 import pytest
@@ -187,7 +186,7 @@ def test_auto_picks_beam_mode_by_input_size():
     assert beam.direct_running_mode == "auto"
     assert beam.mode_for(None) == ("in_memory", 1)  # unknown size (a compiled Kubeflow pipeline)
     assert beam.mode_for((beam.multi_processing_mb << 20) - 1) == ("in_memory", 1)
-    assert beam.mode_for(beam.multi_processing_mb << 20) == ("multi_processing", os.cpu_count())
+    assert beam.mode_for(beam.multi_processing_mb << 20) == ("multi_processing", 0)  # Beam: one per core
     named = load_config(None, beam__direct_running_mode="multi_threading", beam__direct_num_workers=3).beam
     assert named.mode_for(10 << 30) == named.mode_for(None) == ("multi_threading", 3)
 
