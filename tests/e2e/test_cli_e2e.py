@@ -97,8 +97,8 @@ def test_unblessed_model_exits_zero_and_pushes_nothing(tmp_path):
     assert summary["blessed"] is False
     assert summary["pushed"] is None
     # Every step ran to the end; Publish and the index pusher released nothing.
-    assert re.search(r"\[\d+/17\] Publish +done", result.stderr)
-    assert re.search(r"\[\d+/17\] VectorIndexPusher +done", result.stderr)
+    assert re.search(r"\[\d+/18\] Publish +done", result.stderr)
+    assert re.search(r"\[\d+/18\] VectorIndexPusher +done", result.stderr)
     assert not (home / "milvus").exists()
     serving = home / "serving" / "tollgate"
     assert [p for p in os.listdir(serving) if not p.startswith(".")] == [] if serving.exists() else True

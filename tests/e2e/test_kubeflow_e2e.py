@@ -101,7 +101,7 @@ def test_lineage_and_audit_answer_as_after_a_local_run(story):
     store = store_for(load_config(None, home=str(root / "home")))
     lineage = model_lineage(store, m1)
     made = {e.type.rsplit(".", 1)[-1] for e in store.get_executions_by_id(lineage.execution_ids)}
-    assert made == {"CsvExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "DriftCheck", "Transform",
+    assert made == {"FileBasedExampleGen", "StatisticsGen", "SchemaGen", "ExampleValidator", "DriftCheck", "Transform",
                     "Trainer", "Evaluator", "ServingCheck", "TollgateRequestSignOff", "TollgateDecide", "SignOff",
                     "Pusher", "Publish"}
     assert lineage.data.span == 1 and lineage.signoff["approver"] == "alice"
