@@ -3,6 +3,7 @@
 import json
 
 import tensorflow_model_analysis as tfma
+from google.protobuf import wrappers_pb2
 
 from components import histogram_metrics
 from components.metrics import DERIVED_PREFIX, METRICS
@@ -86,4 +87,9 @@ def eval_config(config: TollgateConfig) -> tfma.EvalConfig:
         slicing_specs=[tfma.SlicingSpec()]
         + [tfma.SlicingSpec(feature_keys=[key]) for key in config.evaluator.slice_features],
         metrics_specs=[tfma.MetricsSpec(metrics=_metrics(config))],
+        # A user's model compiled with Keras metrics would have them computed
+        # again per slice, beside the ones configured here; no gate reads
+        # them, and without them the Evaluator can sum a batch at a time
+        # (components.batch_evaluator).
+        options=tfma.Options(include_default_metrics=wrappers_pb2.BoolValue(value=False)),
     )

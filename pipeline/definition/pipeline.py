@@ -24,6 +24,7 @@ from tfx.types.channel import Channel
 from components.anomaly_gate.component import AnomalyGate
 from components.arrow_example_gen import executor as arrow_example_gen
 from components.baseline.strategy import BaselineModelStrategy, ReleasedModelStrategy
+from components.batch_evaluator import executor as batch_evaluator
 from components.drift_check.component import DriftCheck
 from components.drift_check.strategy import PreviousSpanStrategy
 from components.embedding_exporter.component import EmbeddingExporter
@@ -230,6 +231,9 @@ def create_pipeline(config: TollgateConfig, backend: LocalBackend | None = None)
         baseline_model=baseline.outputs["model"],
         eval_config=eval_config(config),
     )
+    # TFX's Evaluator takes no custom_executor_spec argument; set on the node,
+    # it stays TFX's Evaluator in MLMD, the lineage and Kubeflow.
+    evaluator.executor_spec = BeamExecutorSpec(batch_evaluator.Executor)
     serving_check = _serving_check(config, example_gen, trainer, evaluator)
     sign_off = _sign_off(config, backend, trainer, evaluator, serving_check)
     pusher = Pusher(

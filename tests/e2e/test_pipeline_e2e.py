@@ -116,6 +116,41 @@ def test_saved_model_serves_raw_examples_and_embeds_them(first_run):
     assert vectors.shape == (8, config.trainer.hidden_units[-1])
 
 
+def _tfx_artifact(store, artifact):
+    from tfx.types import artifact_utils
+
+    [kind] = store.get_artifact_types_by_id([artifact.type_id])
+    return artifact_utils.deserialize_artifact(kind, artifact)
+
+
+def test_the_evaluator_judges_as_tfx_s_own_executor(first_run, tmp_path):
+    """Tollgate's Evaluator executor (components/batch_evaluator) against TFX's, on this run's
+    examples and model: the taxi model's Transform graph, its transformed label, the raw slices."""
+    from tfx.components.evaluator import executor as stock
+    from tfx.types import standard_artifacts
+
+    from tests.components.batch_evaluator.data import results
+
+    _, _, store = first_run
+    [execution] = [e for e in store.get_executions()
+                   if e.type.endswith(".Evaluator") and e.last_known_state == e.COMPLETE]
+    events = store.get_events_by_execution_ids([execution.id])
+    by_key = {}
+    for event in events:
+        [artifact] = store.get_artifacts_by_id([event.artifact_id])
+        by_key.setdefault((event.type, event.path.steps[0].key), []).append(_tfx_artifact(store, artifact))
+    inputs = {key: artifacts for (kind, key), artifacts in by_key.items() if kind == INPUT}
+    [ours] = by_key[(OUTPUT, "evaluation")]
+    evaluation, blessing = standard_artifacts.ModelEvaluation(), standard_artifacts.ModelBlessing()
+    evaluation.uri, blessing.uri = str(tmp_path / "evaluation"), str(tmp_path / "blessing")
+    os.makedirs(blessing.uri)
+    properties = {name: execution.custom_properties[name].string_value for name in ("eval_config", "example_splits")}
+    stock.Executor().Do(inputs, {"evaluation": [evaluation], "blessing": [blessing]}, properties)
+    assert results(ours.uri) == results(evaluation.uri)
+    [our_blessing] = by_key[(OUTPUT, "blessing")]
+    assert our_blessing.get_int_custom_property("blessed") == blessing.get_int_custom_property("blessed") == 1
+
+
 def test_unchanged_rerun_executes_nothing_and_releases_nothing_new(first_run, caplog):
     config, summary, store = first_run
     before = list_runs(store, config.pipeline_name)

@@ -48,3 +48,12 @@ def test_a_binary_model_derives_its_counts_from_the_histogram(tmp_path):
 def test_other_problems_keep_tfma_own_metrics(tmp_path):
     config = eval_config(load_config(None, home=str(tmp_path), model__problem="regression"))
     assert not any(m.module for m in config.metrics_specs[0].metrics)
+
+
+def test_a_binary_model_is_evaluated_a_batch_at_a_time(tmp_path):
+    from components.batch_evaluator.evaluator import unsupported
+
+    config = eval_config(load_config(None, home=str(tmp_path)))
+    assert config.options.HasField("include_default_metrics") and not config.options.include_default_metrics.value
+    # Each of its per-example computations has a batch form (components/batch_evaluator/combiners.py).
+    assert unsupported(tfma.utils.update_eval_config_with_defaults(config, has_baseline=True)) is None
