@@ -188,12 +188,13 @@ BEAM_MODES = ("auto", "in_memory", "multi_threading", "multi_processing")
 class BeamConfig:
     # The DirectRunner's mode. "auto": in memory, in this process, below
     # multi_processing_mb of CSV, where process pools cost more to start than
-    # they save (100k taxi rows, 13 MB: 77 s in memory, 115 s on two
-    # processes); from there up, one process per core (1M rows: 598 s against
-    # 371 s). Or a mode by name, with direct_num_workers.
+    # they save (100k taxi rows, 13 MB: 27 s in memory, 49 s on two
+    # processes); from there up, one process per core (1M rows, 123 MB: 100 s
+    # against 95 s, and the gap grows with the rows). Or a mode by name, with
+    # direct_num_workers.
     direct_running_mode: str = "auto"
     direct_num_workers: int = 1
-    multi_processing_mb: int = 32
+    multi_processing_mb: int = 100  # the two measured sizes' lines cross at about 830k taxi rows
     extra_args: tuple[str, ...] = ()
 
     def mode_for(self, input_bytes: int | None) -> tuple[str, int]:

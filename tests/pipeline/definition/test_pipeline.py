@@ -118,7 +118,7 @@ def test_no_drift_features_means_no_drift_check(tmp_path):
 
 @pytest.mark.parametrize("threshold_mb,mode", [(1, "multi_processing"), (32, "in_memory")])
 def test_beam_mode_follows_the_size_of_the_csv(tmp_path, threshold_mb, mode):
-    # The taxi sample is 1.8 MB: above a 1 MB threshold, below the default 32 MB.
+    # The taxi sample is 1.8 MB: above a 1 MB threshold, below the default 100 MB.
     config = load_config(None, home=str(tmp_path), beam__multi_processing_mb=threshold_mb)
     args = create_pipeline(config).beam_pipeline_args
     assert f"--direct_running_mode={mode}" in args
