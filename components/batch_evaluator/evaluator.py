@@ -139,11 +139,11 @@ class _SlicePartials(beam.DoFn):
 
     def setup(self):
         self._slicer = BatchSlicer(self._eval_config)
+        self._models = {form.combiner._key.model_name for form in self._forms}
 
     def process(self, extract: dict):
         rows = _rows(extract)
-        models = {form.combiner._key.model_name for form in self._forms}
-        plain = {name: plain_inputs(extract, self._eval_config, name, rows) for name in models}
+        plain = {name: plain_inputs(extract, self._eval_config, name, rows) for name in self._models}
         examples = None if all(plain.values()) else _standard_inputs(extract)
         for slice_key, index in self._slicer.rows_by_slice(extract, rows).items():
             parts = []
